@@ -1,0 +1,122 @@
+"""Command line: ``summeval run|validate|version`` (also ``python -m summeval``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from summeval import __version__
+from summeval.errors import EXIT_USER_ERROR, UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="summeval",
+        description="Evaluate summarisation models: a summary and a headline per article, "
+        "scored with ROUGE; result tables in results/.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(p: argparse.ArgumentParser) -> None:
+        p.add_argument("config", help="YAML config file, e.g. configs/base.yaml")
+        p.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a config value, e.g. --set dataset.limit=5 "
+            "--set models.smollm2.batch_size=8 (repeatable; values are YAML)",
+        )
+        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    run = sub.add_parser("run", help="generate, score and write results/<run>/")
+    with_config(run)
+    run.add_argument("--output-dir", help="results folder (overrides output.dir)")
+    run.add_argument("--run-name", help="run folder name (default: the config file's stem)")
+    run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    validate = sub.add_parser("validate", help="check a config without running it")
+    with_config(validate)
+
+    sub.add_parser("version", help="print the version")
+    return parser
+
+
+def _quiet_libraries() -> None:
+    """Keep library chatter (weight-loading bars, deprecation notes) off the terminal."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import logging
+    import warnings
+
+    for name in ("huggingface_hub", "transformers", "datasets", "httpx", "httpx2"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from summeval.config import load_config, run_name_for
+
+    cfg = load_config(args.config, args.overrides)
+    tasks = [t for t in ("summary", "headline") if cfg.tasks.get(t).enabled]
+    print(
+        f"{args.config}: OK ({len(cfg.models)} model(s): "
+        f"{', '.join(m.name for m in cfg.models)}; tasks: {', '.join(tasks)}; "
+        f"run folder: {Path(cfg.output.dir) / run_name_for(cfg, args.config)})"
+    )
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from summeval.config import load_config, run_name_for
+
+    overrides = list(args.overrides)
+    if args.output_dir:
+        overrides.append(f"output.dir={args.output_dir}")
+    cfg = load_config(args.config, overrides)
+    from summeval.run import execute
+
+    name = args.run_name or run_name_for(cfg, args.config)
+    outcome = execute(
+        cfg, config_path=args.config, run_name=name, show_progress=not args.no_progress
+    )
+    print((outcome.run_dir / "table.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    if not debug:
+        _quiet_libraries()
+    try:
+        if args.command == "version":
+            print(f"summeval {__version__}")
+            return 0
+        if args.command == "validate":
+            return _cmd_validate(args)
+        return _cmd_run(args)
+    except UserError as err:
+        if debug:
+            raise
+        print(f"summeval: error: {err.one_line()}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("summeval: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # an internal error: short by default, full with --debug
+        if debug:
+            raise
+        msg = " ".join(str(err).split())[:300]
+        print(
+            f"summeval: internal error: {err.__class__.__name__}: {msg} (rerun with --debug "
+            "for the traceback)",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,400 @@
+"""The run configuration: YAML validated into typed objects, with --set overrides.
+
+Relative paths in a config (dataset files, local models) are resolved against the current
+working directory, as in lm-evaluation-harness; the results folder likewise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from summeval.errors import ConfigError
+
+TaskName = Literal["summary", "headline"]
+TASK_NAMES: tuple[str, ...] = ("summary", "headline")
+
+
+class _Strict(BaseModel):
+    """Base for config sections: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+class FieldMap(_Strict):
+    """Which column/field of a record holds what. Reference fields may hold a string or a list."""
+
+    id: str | None = "id"
+    article: str = "article"
+    summary: str | list[str] | None = "summary"
+    headline: str | list[str] | None = "headline"
+
+
+class DatasetConfig(_Strict):
+    """Where the articles come from: a local file/folder or a Hugging Face dataset."""
+
+    source: Literal["auto", "jsonl", "csv", "parquet", "txt", "hf"] = "auto"
+    path: str | None = None
+    name: str | None = None
+    config: str | None = None
+    split: str = "test"
+    revision: str | None = None
+    fields: FieldMap = Field(default_factory=FieldMap)
+    limit: int | None = Field(default=None, ge=1)
+    trust_remote_code: bool = False
+
+    @model_validator(mode="after")
+    def _need_location(self) -> DatasetConfig:
+        if self.source == "hf" and not self.name:
+            raise ValueError("a Hugging Face dataset needs 'name' (e.g. cnn_dailymail)")
+        if self.source != "hf" and not self.path and not self.name:
+            raise ValueError("set 'path' (a file or folder) or 'name' (a Hugging Face dataset)")
+        return self
+
+
+class GenerationSettings(_Strict):
+    """Decoding settings passed to ``generate``; unset ones come from the model or the task."""
+
+    max_new_tokens: int | None = Field(default=None, ge=1)
+    min_new_tokens: int | None = Field(default=None, ge=0)
+    num_beams: int | None = Field(default=None, ge=1)
+    do_sample: bool | None = None
+    temperature: float | None = Field(default=None, gt=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    top_k: int | None = Field(default=None, ge=0)
+    repetition_penalty: float | None = Field(default=None, gt=0)
+    no_repeat_ngram_size: int | None = Field(default=None, ge=0)
+    length_penalty: float | None = None
+    early_stopping: bool | None = None
+
+    def set_values(self) -> dict[str, Any]:
+        """Only the settings the user actually wrote."""
+        return self.model_dump(exclude_none=True)
+
+
+class TaskConfig(_Strict):
+    """One task's prompt, decoding and post-processing settings (applies to every model)."""
+
+    enabled: bool = True
+    prompt: str | None = None
+    max_words: int | None = Field(default=None, ge=1)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+
+
+class TasksConfig(_Strict):
+    """The two tasks; a model may take one or both."""
+
+    summary: TaskConfig = Field(default_factory=TaskConfig)
+    headline: TaskConfig = Field(default_factory=lambda: TaskConfig(max_words=20))
+
+    def get(self, name: str) -> TaskConfig:
+        return getattr(self, name)
+
+
+class ModelConfig(_Strict):
+    """One model to evaluate, behind a backend from the registry."""
+
+    name: str
+    backend: str
+    model: str | None = None
+    revision: str | None = None
+    package: str | None = None
+    gguf_file: str | None = None
+    tokenizer: str | None = None
+    tasks: list[TaskName] = Field(default_factory=lambda: list(TASK_NAMES))
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int = Field(default=4, ge=1)
+    max_input_tokens: int | None = Field(default=None, ge=8)
+    prefix: str | None = None
+    prompts: dict[TaskName, str] = Field(default_factory=dict)
+    system_prompt: str | None = None
+    generation: dict[TaskName, GenerationSettings] = Field(default_factory=dict)
+    lead_sentences: int = Field(default=3, ge=1)
+    trust_remote_code: bool = False
+    allow_pickle: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        if not v or any(c in v for c in '/\\:*?"<>|') or v.startswith("."):
+            raise ValueError("use letters, digits, '-', '_' or '.' (it names result files)")
+        return v
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        from summeval.models.registry import BACKENDS
+
+        if v not in BACKENDS:
+            close = difflib.get_close_matches(v, list(BACKENDS), n=1, cutoff=0.4)
+            hint = f"did you mean '{close[0]}'?" if close else f"choose one of {list(BACKENDS)}"
+            raise ValueError(f"unknown backend '{v}'; {hint}")
+        return v
+
+    @field_validator("dtype")
+    @classmethod
+    def _dtype(cls, v: str) -> str:
+        allowed = {"auto", "float32", "fp32", "float16", "fp16", "bfloat16", "bf16"}
+        if v not in allowed:
+            raise ValueError(f"dtype must be one of {sorted(allowed)}")
+        return v
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("give at least one task: summary, headline")
+        return list(dict.fromkeys(v))
+
+
+class RougeConfig(_Strict):
+    """ROUGE settings: which measures, and Porter stemming."""
+
+    types: list[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"]] = Field(
+        default_factory=lambda: ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+    )
+    use_stemmer: bool = True
+
+
+class MetricsConfig(_Strict):
+    rouge: RougeConfig = Field(default_factory=RougeConfig)
+
+
+class OutputConfig(_Strict):
+    """Where results go: ``<dir>/<run_name>/``."""
+
+    dir: str = "results"
+    run_name: str | None = None
+
+
+class SummevalConfig(_Strict):
+    """The whole run: dataset -> tasks -> models -> metrics -> output."""
+
+    dataset: DatasetConfig
+    tasks: TasksConfig = Field(default_factory=TasksConfig)
+    models: list[ModelConfig] = Field(min_length=1)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    seed: int = 1234
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SummevalConfig:
+        seen: set[str] = set()
+        for m in self.models:
+            if m.name in seen:
+                raise ValueError(f"two models are named '{m.name}'; model names must be unique")
+            seen.add(m.name)
+        return self
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """Map each key path in a YAML document to its 1-based line, for error messages."""
+    lines: dict[tuple[Any, ...], int] = {}
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node: yaml.Node | None, path: tuple[Any, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                p = (*path, key.value)
+                lines[p] = key.start_mark.line + 1
+                walk(value, p)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                p = (*path, i)
+                lines[p] = item.start_mark.line + 1
+                walk(item, p)
+
+    walk(root, ())
+    return lines
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The config section class found at a key path, to list its valid keys."""
+    current: Any = SummevalConfig
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Find the BaseModel inside list[X], dict[str, X] or X | None."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, dict, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            inner = _unwrap(arg)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+        return None
+    return annotation
+
+
+def _validation_message(err: ValidationError, data: Any) -> tuple[tuple[Any, ...], str]:
+    """Turn pydantic's first error into (key path, human message with a suggestion)."""
+    first = err.errors()[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        parent = _model_at(loc[:-1])
+        valid = sorted(parent.model_fields) if parent else []
+        close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(valid)}"
+        return loc, f"unknown key '{key}'; {hint}"
+    if kind == "missing":
+        return loc, "required key is missing; add it"
+    given = first.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    msg = first["msg"].removeprefix("Value error, ")
+    return loc, f"{msg} (got {shown})"
+
+
+def parse_config(data: Any, *, source: str = "<config>", text: str | None = None) -> SummevalConfig:
+    """Validate a parsed YAML mapping; errors name the file, line and key."""
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "the config must be a YAML mapping with 'dataset' and 'models'",
+            where=source,
+            hint="see configs/base.yaml for an example",
+        )
+    try:
+        return SummevalConfig.model_validate(data)
+    except ValidationError as err:
+        loc, msg = _validation_message(err, data)
+        lines = _yaml_lines(text) if text else {}
+        line = None
+        for cut in range(len(loc), 0, -1):
+            if loc[:cut] in lines:
+                line = lines[loc[:cut]]
+                break
+        where = f"{source}:{line}" if line else source
+        raise ConfigError(f"{_format_loc(loc) or 'config'}: {msg}", where=where) from None
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``--set a.b=value`` overrides; values are parsed as YAML (``3``, ``true``, ``[a]``).
+
+    List items are addressed by index (``models.1.batch_size``) or, for models, by name
+    (``models.lead.lead_sentences``).
+    """
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(
+                f"--set '{item}' has no '='",
+                hint="write --set key.path=value, e.g. dataset.limit=5",
+            )
+        key, raw = item.split("=", 1)
+        try:
+            value = yaml.safe_load(raw) if raw != "" else ""
+        except yaml.YAMLError:
+            value = raw
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise ConfigError(f"--set '{item}' has an empty key", hint="e.g. --set seed=7")
+        node: Any = data
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                idx = _list_index(node, part, key)
+                if last:
+                    node[idx] = value
+                else:
+                    node = node[idx]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise ConfigError(f"--set {key}: '{part}' is inside a value that is not a mapping")
+    return data
+
+
+def _list_index(items: list[Any], part: str, key: str) -> int:
+    if part.lstrip("-").isdigit():
+        idx = int(part)
+        if -len(items) <= idx < len(items):
+            return idx
+        raise ConfigError(f"--set {key}: index {idx} is out of range (the list has {len(items)})")
+    for idx, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == part:
+            return idx
+    names = [str(i.get("name")) for i in items if isinstance(i, dict)]
+    raise ConfigError(f"--set {key}: no item named '{part}'", hint=f"choose from {names}")
+
+
+def read_config_text(path: str | Path) -> str:
+    """Read a config file, turning OS errors into one-line user errors."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError("config file not found", where=str(p), hint="check the path")
+    if p.is_dir():
+        raise ConfigError("is a folder, not a config file", where=str(p), hint="pass a .yaml file")
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the config ({exc.__class__.__name__}: {exc})",
+            where=str(p),
+            hint="check its permissions and that it is UTF-8 text",
+        ) from None
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse YAML, naming the line and column of a syntax error."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(
+            f"YAML syntax error: {problem}", where=where, hint="fix the YAML at that spot"
+        ) from None
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> SummevalConfig:
+    """Read, override and validate a config file."""
+    text = read_config_text(path)
+    data = load_yaml(text, str(path))
+    if overrides:
+        if not isinstance(data, dict):
+            data = {}
+        data = apply_overrides(data, overrides)
+    return parse_config(data, source=str(path), text=text)
+
+
+def run_name_for(config: SummevalConfig, config_path: str | Path) -> str:
+    """The run folder's name: ``output.run_name`` or the config file's stem."""
+    return config.output.run_name or Path(config_path).stem
+
+
+def dump_config(config: SummevalConfig) -> str:
+    """The resolved config as YAML, saved beside the results."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

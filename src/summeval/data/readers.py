@@ -1,0 +1,281 @@
+"""Readers for JSONL, CSV, Parquet, raw news .txt files and Hugging Face datasets.
+
+Each reader yields raw records (plain dicts plus where each came from); ``load_articles``
+maps fields, cleans text, skips empty articles and checks ids, whatever the source.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from summeval.config import DatasetConfig
+from summeval.data.article import Article, DataReport
+from summeval.data.cleaning import clean_article_text, clean_reference, decode_bytes
+from summeval.errors import DataError
+
+
+@dataclass
+class RawRecord:
+    """One record as read, with its location for error messages."""
+
+    data: dict[str, Any]
+    where: str
+    index: int
+    replaced_chars: int = 0
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read the file ({exc.strerror})", where=str(path)) from None
+
+
+def read_jsonl(path: Path) -> Iterator[RawRecord]:
+    """One JSON object a line; blank lines are skipped; a bad line is named by its number."""
+    for lineno, raw in enumerate(_read_bytes(path).split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        text, replaced = decode_bytes(raw)
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"malformed JSON ({exc.msg} at column {exc.colno})",
+                where=f"{path}:{lineno}",
+                hint="each line must be one JSON object",
+            ) from None
+        if not isinstance(obj, dict):
+            raise DataError(
+                f"expected a JSON object, got {type(obj).__name__}",
+                where=f"{path}:{lineno}",
+                hint='each line must look like {"id": ..., "article": ...}',
+            )
+        yield RawRecord(obj, f"{path}:{lineno}", lineno, replaced)
+
+
+def read_csv(path: Path) -> Iterator[RawRecord]:
+    """A header row then one article a row; quoted fields may span lines."""
+    text, _ = decode_bytes(_read_bytes(path))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for row in reader:
+        replaced = sum(str(v).count("\ufffd") for v in row.values() if v)
+        yield RawRecord(dict(row), f"{path}:{reader.line_num}", reader.line_num, replaced)
+
+
+def read_parquet(path: Path) -> Iterator[RawRecord]:
+    """Rows of a Parquet file, via pyarrow."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise DataError(f"cannot read Parquet ({exc})", where=str(path)) from None
+    for i, row in enumerate(table.to_pylist(), start=1):
+        yield RawRecord(row, f"{path}:row {i}", i)
+
+
+def parse_news_txt(text: str) -> dict[str, Any]:
+    """Parse the raw scraped layout of ``data/sample/seed_article.txt``.
+
+    Layout: a teaser line, the headline, a blank line, the headline again, a standfirst
+    (dek), then the body. The headline is the headline reference; standfirst and teaser
+    are the summary references; only the body is the model's input. A file without a
+    blank line in its first lines is taken as body only, with no references.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    head = lines[:6]
+    blank = next((i for i, line in enumerate(head) if not line.strip()), None)
+    if blank is None or blank == 0:
+        return {"article": text, "summary": [], "headline": []}
+    before = [line.strip() for line in lines[:blank] if line.strip()]
+    headline = before[-1]
+    teaser = " ".join(before[:-1])
+    rest = lines[blank + 1 :]
+    while rest and not rest[0].strip():
+        rest.pop(0)
+    if rest and rest[0].strip() == headline:
+        rest.pop(0)
+    standfirst = rest.pop(0).strip() if len(rest) > 1 else ""
+    summaries = [s for s in (standfirst, teaser) if s]
+    return {
+        "article": "\n".join(rest),
+        "summary": summaries,
+        "headline": [headline],
+        "standfirst": standfirst,
+        "teaser": teaser,
+        "title": headline,
+    }
+
+
+def read_txt(path: Path) -> Iterator[RawRecord]:
+    """A .txt news file, or a folder of them (sorted by name); the id is the file stem."""
+    files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
+    if not files:
+        raise DataError("the folder holds no .txt files", where=str(path))
+    for i, f in enumerate(files, start=1):
+        text, replaced = decode_bytes(_read_bytes(f))
+        rec = parse_news_txt(text)
+        rec["id"] = f.stem
+        yield RawRecord(rec, str(f), i, replaced)
+
+
+def read_hf(cfg: DatasetConfig) -> Iterator[RawRecord]:
+    """A Hugging Face dataset by name (or local dataset folder), config and split."""
+    import datasets
+
+    kwargs: dict[str, Any] = {"split": cfg.split}
+    if cfg.revision:
+        kwargs["revision"] = cfg.revision
+    if cfg.trust_remote_code:
+        kwargs["trust_remote_code"] = True
+    where = f"dataset.name '{cfg.name}'"
+    try:
+        ds = datasets.load_dataset(cfg.name, cfg.config, **kwargs)
+    except Exception as exc:
+        raise DataError(_hf_dataset_message(exc), where=where, hint=_HF_DATA_HINT) from None
+    for i, row in enumerate(ds, start=1):
+        yield RawRecord(dict(row), f"{cfg.name}[{cfg.split}] row {i}", i)
+
+
+_HF_DATA_HINT = (
+    "check the name, config and split; offline, point dataset.path at a local JSONL/CSV/Parquet "
+    "copy or set dataset.name to a local dataset folder"
+)
+
+
+def _hf_dataset_message(exc: Exception) -> str:
+    text = " ".join(str(exc).split())[:300]
+    offline = (
+        os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1"
+    )
+    if offline or "connect" in text.lower() or "offline" in text.lower():
+        return f"could not load it: the Hugging Face Hub could not be reached ({text})"
+    return f"could not load it ({exc.__class__.__name__}: {text})"
+
+
+def _detect_source(cfg: DatasetConfig) -> str:
+    if cfg.source != "auto":
+        return cfg.source
+    if not cfg.path:
+        return "hf"
+    p = Path(cfg.path)
+    if p.is_dir():
+        return "txt"
+    suffixes = "".join(p.suffixes[-1:]).lower()
+    return {
+        ".jsonl": "jsonl",
+        ".json": "jsonl",
+        ".csv": "csv",
+        ".parquet": "parquet",
+        ".txt": "txt",
+    }.get(suffixes, "jsonl")
+
+
+def _iter_records(cfg: DatasetConfig, source: str) -> Iterator[RawRecord]:
+    if source == "hf":
+        return read_hf(cfg)
+    assert cfg.path is not None
+    path = Path(cfg.path)
+    if not path.exists():
+        raise DataError(
+            f"dataset file not found (looked in {Path.cwd()})",
+            where=f"dataset.path '{cfg.path}'",
+            hint="paths are relative to the folder you run summeval from; fix dataset.path",
+        )
+    readers = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet, "txt": read_txt}
+    if path.is_dir() and source != "txt":
+        raise DataError(f"is a folder, but source is '{source}'", where=f"dataset.path '{path}'")
+    return readers[source](path)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v is not None and str(v).strip()]
+    text = str(value)
+    return [text] if text.strip() else []
+
+
+def _field_values(data: dict[str, Any], field: str | list[str] | None) -> list[str]:
+    if field is None:
+        return []
+    names = field if isinstance(field, list) else [field]
+    out: list[str] = []
+    for name in names:
+        out.extend(_as_list(data.get(name)))
+    return out
+
+
+def load_articles(cfg: DatasetConfig) -> tuple[list[Article], DataReport]:
+    """Read, map, clean and check the articles; count what was skipped or repaired."""
+    source = _detect_source(cfg)
+    report = DataReport(source=f"{source}:{cfg.path or cfg.name}", limit=cfg.limit)
+    fields = cfg.fields
+    id_explicit = "id" in fields.model_fields_set and fields.id is not None
+    articles: list[Article] = []
+    seen: dict[str, str] = {}
+    for rec in _iter_records(cfg, source):
+        report.read += 1
+        data = rec.data
+        if fields.article not in data:
+            keys = ", ".join(sorted(map(str, data))[:12])
+            raise DataError(
+                f"no field '{fields.article}' for the article text (fields here: {keys})",
+                where=rec.where,
+                hint="set dataset.fields.article to the field that holds the article",
+            )
+        if fields.id and fields.id in data and data[fields.id] not in (None, ""):
+            art_id = str(data[fields.id])
+        elif id_explicit:
+            raise DataError(
+                f"no id field '{fields.id}'",
+                where=rec.where,
+                hint="fix dataset.fields.id, or set it to null to number articles by position",
+            )
+        else:
+            art_id = str(rec.index)
+        if art_id in seen:
+            raise DataError(
+                f"duplicate article id '{art_id}' (first at {seen[art_id]})",
+                where=rec.where,
+                hint="article ids must be unique; fix the data or set dataset.fields.id",
+            )
+        seen[art_id] = rec.where
+        raw_text = data.get(fields.article)
+        text, removed = clean_article_text("" if raw_text is None else str(raw_text))
+        report.undecodable_replaced += rec.replaced_chars
+        if not text.strip():
+            report.skipped_empty += 1
+            report.skipped_empty_ids.append(art_id)
+            continue
+        report.repeated_paragraphs_removed += removed
+        summaries = [clean_reference(s) for s in _field_values(data, fields.summary)]
+        headlines = [clean_reference(h) for h in _field_values(data, fields.headline)]
+        meta: dict[str, Any] = {"where": rec.where}
+        if rec.replaced_chars:
+            meta["undecodable_replaced"] = rec.replaced_chars
+        if removed:
+            meta["repeated_paragraphs_removed"] = removed
+        articles.append(Article(art_id, text, summaries, headlines, meta))
+        if cfg.limit and len(articles) >= cfg.limit:
+            break
+    if not articles:
+        raise DataError(
+            f"no articles left after reading and filtering ({report.read} read, "
+            f"{report.skipped_empty} empty)",
+            where=f"dataset '{cfg.path or cfg.name}'",
+            hint="check dataset.fields.article and that the file holds article text",
+        )
+    report.used = len(articles)
+    report.missing_summary_reference = sum(1 for a in articles if not a.summaries)
+    report.missing_headline_reference = sum(1 for a in articles if not a.headlines)
+    return articles, report

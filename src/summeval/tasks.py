@@ -1,0 +1,99 @@
+"""The two tasks, summary and headline: default prompts, decoding defaults, post-processing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summeval.config import ModelConfig, TaskConfig
+
+SUMMARY_PROMPT = (
+    "Summarise the following news article in two or three sentences.\n\n"
+    "Article:\n{article}\n\nSummary:"
+)
+HEADLINE_PROMPT = (
+    "Write a headline of at most {max_words} words for the following news article. "
+    "Reply with the headline only.\n\nArticle:\n{article}"
+)
+
+DEFAULT_PROMPTS = {"summary": SUMMARY_PROMPT, "headline": HEADLINE_PROMPT}
+DEFAULT_MAX_NEW_TOKENS = {"summary": 128, "headline": 32}
+DEFAULT_MAX_WORDS = {"summary": None, "headline": 20}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task as one model runs it: the prompt template and post-processing limits."""
+
+    name: str
+    prompt: str
+    max_words: int | None
+
+    def render(self, article: str) -> str:
+        """Fill the template; ``{article}`` and ``{max_words}`` are the only fields."""
+        return self.prompt.replace("{article}", article).replace(
+            "{max_words}", str(self.max_words or "")
+        )
+
+    def postprocess(self, text: str) -> str:
+        """Clean raw model output for this task."""
+        if self.name == "headline":
+            return clean_headline(text, self.max_words or DEFAULT_MAX_WORDS["headline"] or 20)
+        return clean_summary(text, self.max_words)
+
+
+def task_spec(task: str, task_cfg: TaskConfig, model_cfg: ModelConfig) -> TaskSpec:
+    """Resolve the prompt: model's own > task config > built-in default."""
+    prompt = model_cfg.prompts.get(task) or task_cfg.prompt or DEFAULT_PROMPTS[task]  # type: ignore[call-overload]
+    if "{article}" not in prompt:
+        prompt = prompt.rstrip() + "\n\n{article}"
+    return TaskSpec(task, prompt, task_cfg.max_words or DEFAULT_MAX_WORDS[task])
+
+
+_CHAT_TOKENS = re.compile(
+    r"<\|[^|>]{1,40}\|>|</?s>|<pad>|<unk>|\[/?INST\]|<start_of_turn>|<end_of_turn>"
+)
+_ROLE_LINE = re.compile(r"^\s*(assistant|model|system|user)\s*:?\s*$", re.IGNORECASE)
+_LEAD_IN = re.compile(
+    r"^\s*(?:sure[,!.]?\s*)?(?:here(?:'s| is| are)\b[^:\n]{0,80}:|"
+    r"(?:summary|tl;?dr|in summary)\s*[:\-–]|headline\s*[:\-–]|title\s*[:\-–])\s*",
+    re.IGNORECASE,
+)
+_QUOTES = "\"'“”‘’«»`*_#"
+
+
+def strip_chat_artefacts(text: str) -> str:
+    """Remove special tokens, role lines and lead-ins such as 'Here is a summary:'."""
+    text = _CHAT_TOKENS.sub(" ", text)
+    lines = [ln for ln in text.replace("\r", "").split("\n") if not _ROLE_LINE.match(ln)]
+    text = "\n".join(lines).strip()
+    prev = None
+    while prev != text:
+        prev = text
+        text = _LEAD_IN.sub("", text, count=1).strip()
+    return text
+
+
+def clean_summary(text: str, max_words: int | None = None) -> str:
+    """Summary: chat artefacts stripped, whitespace folded, optional word cap."""
+    text = strip_chat_artefacts(text)
+    paragraphs = [" ".join(p.split()) for p in text.split("\n") if p.strip()]
+    text = "\n".join(paragraphs)
+    if max_words:
+        words = text.split()
+        text = " ".join(words[:max_words]) if len(words) > max_words else text
+    return text
+
+
+def clean_headline(text: str, max_words: int = 20) -> str:
+    """Headline: the first non-empty line, no 'Headline:' prefix, no surrounding quotes,
+    at most ``max_words`` words."""
+    text = strip_chat_artefacts(text)
+    line = next((ln.strip() for ln in text.split("\n") if ln.strip(_QUOTES + " \t")), "")
+    line = _LEAD_IN.sub("", line).strip()
+    line = line.strip(_QUOTES + " \t")
+    words = line.split()
+    if len(words) > max_words:
+        words = words[:max_words]
+    line = " ".join(words).strip(_QUOTES + " \t")
+    return line
