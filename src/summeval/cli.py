@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
             help="override a config value, e.g. --set dataset.limit=5 "
             "--set models.smollm2.batch_size=8 (repeatable; values are YAML)",
         )
-        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        p.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
 
     run = sub.add_parser("run", help="generate, score and write results/<run>/")
     with_config(run)

@@ -316,7 +316,14 @@ class HFBackend:
         if n_prompt <= budget:
             return prompt, n_prompt, len(ids), False
         overhead = self._count(self.build_prompt(spec, ""))
-        keep = max(1, budget - overhead)
+        if overhead >= budget:
+            raise ModelError(
+                f"the {spec.name} prompt alone takes {overhead} tokens, more than the "
+                f"{budget} allowed for input",
+                where=f"models.{self.cfg.name}.max_input_tokens",
+                hint="raise max_input_tokens or shorten the prompt",
+            )
+        keep = budget - overhead
         for _ in range(8):  # re-tokenising a cut can shift a token or two
             cut = self.tokenizer.decode(ids[:keep], skip_special_tokens=True).rstrip()
             prompt = self.build_prompt(spec, cut)

@@ -1,0 +1,71 @@
+"""Shared fixtures: an offline, cached environment and helpers to run the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED = ROOT / "data" / "sample" / "seed_article.txt"
+
+# Tests never touch the network; built tiny models and de-quantised GGUF are cached here
+# (gitignored) so a second test run is fast.
+os.environ.setdefault("SUMMEVAL_CACHE", str(ROOT / ".cache" / "summeval-test"))
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    """Write a config dict (or raw text) to a YAML file and return its path."""
+
+    def _write(data: dict[str, Any] | str, name: str = "cfg.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``summeval`` in-process; return (exit code, stdout, stderr)."""
+    from summeval.cli import main
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return _run
+
+
+@pytest.fixture
+def jsonl(tmp_path: Path):
+    """Write records (dicts or raw lines) to a JSONL file."""
+
+    def _write(rows: list[Any], name: str = "data.jsonl") -> Path:
+        path = tmp_path / name
+        lines = [r if isinstance(r, str) else json.dumps(r) for r in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return _write
+
+
+def basic_config(data_path: Path | str, tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    """A small config using only the lead baseline."""
+    cfg: dict[str, Any] = {
+        "dataset": {"path": str(data_path)},
+        "models": [{"name": "lead", "backend": "lead"}],
+        "output": {"dir": str(tmp_path / "results")},
+    }
+    cfg.update(extra)
+    return cfg

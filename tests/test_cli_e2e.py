@@ -1,0 +1,189 @@
+"""End to end through the CLI on tiny models, as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+
+def _run(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "summeval", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_tiny_config_end_to_end(tmp_path):
+    started = time.perf_counter()
+    proc = _run("run", "configs/tiny.yaml", "--output-dir", str(tmp_path / "results"))
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 0, proc.stderr
+    assert elapsed < 60, f"tiny run took {elapsed:.1f}s"
+    run_dir = tmp_path / "results" / "tiny"
+    names = {p.name for p in run_dir.iterdir()}
+    expected = {"config.yaml", "results.json", "table.md", "table.csv"}
+    for model in ("lead", "tiny-t5", "tiny-llama"):
+        for task in ("summary", "headline"):
+            expected.add(f"samples_{model}_{task}.jsonl")
+    assert expected <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+
+    res = json.loads((run_dir / "results.json").read_text())
+    assert res["status"] == "complete"
+    assert res["seed"] == 1234
+    assert {"torch", "transformers", "rouge-score", "python"} <= set(res["versions"])
+    assert "git_commit" in res and "signature" in res
+    assert res["data"]["repeated_paragraphs_removed"] == 5
+    for model in ("lead", "tiny-t5", "tiny-llama"):
+        for task in ("summary", "headline"):
+            r = res["results"][model][task]
+            assert r["n_articles"] == r["n_scored"] == 1
+            assert 0.0 <= r["rouge1_fmeasure"] <= 1.0
+            assert "seconds" in r
+    gen = res["models"]["tiny-llama"]["generation"]
+    assert gen["summary"]["max_new_tokens"] == 24 and gen["headline"]["max_new_tokens"] == 12
+    assert gen["summary"]["do_sample"] is False
+
+    line = json.loads((run_dir / "samples_tiny-llama_headline.jsonl").read_text().splitlines()[0])
+    assert {"id", "prompt", "prediction", "references", "scores", "truncated"} <= set(line)
+    assert line["id"] == "seed_article"
+    assert line["references"] == [
+        "El Salvador Proposes to Accept Dangerous US Criminals and Migrants"
+    ]
+    assert "El Salvador Proposes" not in line["prompt"]  # the reference never leaks into the input
+
+    with (run_dir / "table.csv").open() as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:2] == ["model", "summary R-1"] and "headline R-Lsum" in rows[0]
+    assert [r[0] for r in rows[1:]] == ["lead", "tiny-t5", "tiny-llama"]
+    table = (run_dir / "table.md").read_text()
+    assert "| lead |" in table and "0-100" in table
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert saved["models"][1]["model"] == "tiny-random:t5"
+    assert saved["output"]["dir"] == str(tmp_path / "results")
+
+
+def test_per_article_problems_do_not_stop_the_run(tmp_path):
+    data = tmp_path / "d.jsonl"
+    long_body = " ".join(["The mayor said the plan would go ahead despite protests."] * 60)
+    rows = [
+        {
+            "id": "ok",
+            "article": "The mayor resigned. A vote follows.",
+            "summary": "Mayor quits.",
+            "headline": "Mayor quits",
+        },
+        {"id": "empty", "article": "", "summary": "x"},
+        {"id": "noref", "article": "Rain fell all day in the city.", "headline": "Rain"},
+        {"id": "long", "article": long_body, "summary": "Plan goes ahead.", "headline": "Plan"},
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    cfg = {
+        "dataset": {"path": str(data)},
+        "tasks": {
+            "summary": {"generation": {"max_new_tokens": 4}},
+            "headline": {"generation": {"max_new_tokens": 4}},
+        },
+        "models": [
+            {"name": "lead", "backend": "lead"},
+            {
+                "name": "tl",
+                "backend": "hf-causal",
+                "model": "tiny-random:llama",
+                "max_input_tokens": 160,
+                "tasks": ["summary"],
+            },
+        ],
+        "output": {"dir": str(tmp_path / "out"), "run_name": "probe"},
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = _run("run", str(path), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 empty skipped" in proc.stderr
+    res = json.loads((tmp_path / "out" / "probe" / "results.json").read_text())
+    assert res["data"]["skipped_empty"] == 1 and res["data"]["skipped_empty_ids"] == ["empty"]
+    lead_sum = res["results"]["lead"]["summary"]
+    assert lead_sum["n_articles"] == 3 and lead_sum["n_scored"] == 2 and lead_sum["n_unscored"] == 1
+    assert res["results"]["tl"]["summary"]["n_truncated"] == 1
+    assert "headline" not in res["results"]["tl"]
+    samples = [
+        json.loads(x)
+        for x in (tmp_path / "out" / "probe" / "samples_lead_summary.jsonl")
+        .read_text()
+        .splitlines()
+    ]
+    noref = next(s for s in samples if s["id"] == "noref")
+    assert noref["scores"] is None and noref["prediction"]
+    table = (tmp_path / "out" / "probe" / "table.md").read_text()
+    assert "| tl |" in table and "—" in table  # tl has no headline column values
+
+
+def test_bad_input_through_subprocess_has_no_traceback(tmp_path):
+    proc = _run("run", str(tmp_path / "none.yaml"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("summeval: error:")
+
+
+def test_model_not_found_via_cli(tmp_path):
+    cfg = {
+        "dataset": {"path": str(ROOT / "data" / "sample")},
+        "models": [{"name": "ghost", "backend": "hf-seq2seq", "model": "no-such-org/ghost"}],
+        "output": {"dir": str(tmp_path)},
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = _run("run", str(path), "--no-progress")
+    assert proc.returncode == 2
+    err = [ln for ln in proc.stderr.splitlines() if ln.startswith("summeval: error:")]
+    assert len(err) == 1 and "Hub could not be reached" in err[0] and "Traceback" not in proc.stderr
+
+
+def test_help_and_version():
+    assert _run("--help").returncode == 0
+    proc = _run("version")
+    assert proc.returncode == 0 and proc.stdout.startswith("summeval ")
+
+
+@pytest.mark.slow
+def test_smollm2_headline_is_one_short_line(tmp_path):
+    """The packaged SmolLM2-135M-Instruct writes a one-line headline of at most 20 words."""
+    proc = _run(
+        "run",
+        "configs/base.yaml",
+        "--output-dir",
+        str(tmp_path),
+        "--no-progress",
+        "--set",
+        "models.0.tasks=[headline]",
+        "--set",
+        "models.smollm2-135m.tasks=[headline]",
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (line,) = (tmp_path / "base" / "samples_smollm2-135m_headline.jsonl").read_text().splitlines()
+    sample = json.loads(line)
+    headline = sample["prediction"]
+    assert headline.strip() and "\n" not in headline
+    assert 1 <= len(headline.split()) <= 20
+    assert not headline.lower().startswith("headline")
+    assert headline[0] not in "\"'“"
+    res = json.loads((tmp_path / "base" / "results.json").read_text())
+    assert res["models"]["smollm2-135m"]["gguf_sha256"]
+    assert res["results"]["smollm2-135m"]["headline"]["n_scored"] == 1

