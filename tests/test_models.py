@@ -65,8 +65,11 @@ def test_causal_prompt_uses_chat_template_and_never_cuts_instruction():
     (gen,) = backend.generate(spec, [long_article])
     assert gen.truncated
     assert gen.input_tokens <= 120 < gen.original_input_tokens
-    assert gen.prompt.startswith("<|im_start|>user\nWrite a headline of at most 20 words")
-    assert gen.prompt.endswith("<|im_start|>assistant\n")
+    assert gen.prompt.startswith("<|im_start|>user\nArticle:\nThe council")
+    assert gen.prompt.endswith(
+        "Write a short headline for this article. Reply with the headline only.<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
     assert gen.prompt.count("council") < 80  # the article, not the instruction, was cut
     (short,) = backend.generate(spec, [ARTICLES[2]])
     assert not short.truncated

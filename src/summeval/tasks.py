@@ -7,13 +7,11 @@ from dataclasses import dataclass
 
 from summeval.config import ModelConfig, TaskConfig
 
-SUMMARY_PROMPT = (
-    "Summarise the following news article in two or three sentences.\n\n"
-    "Article:\n{article}\n\nSummary:"
-)
+# The instruction comes after the article: small instruction-tuned models follow it better
+# there, and truncation (which cuts only the article) can never remove it.
+SUMMARY_PROMPT = "Article:\n{article}\n\nSummarise this article in two or three sentences."
 HEADLINE_PROMPT = (
-    "Write a headline of at most {max_words} words for the following news article. "
-    "Reply with the headline only.\n\nArticle:\n{article}"
+    "Article:\n{article}\n\nWrite a short headline for this article. Reply with the headline only."
 )
 
 DEFAULT_PROMPTS = {"summary": SUMMARY_PROMPT, "headline": HEADLINE_PROMPT}
