@@ -16,10 +16,10 @@ pip_install() { python -m pip install -q --disable-pip-version-check "$@" 2>&1 |
 
 if ! python -c "import torch" >/dev/null 2>&1; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-    pip_install "${SUMMEVAL_TORCH_SPEC:-torch>=2.3}"
+    pip_install "${SUMMEVAL_TORCH_SPEC:-torch>=2.3}" numpy
   else
     # A bare 'torch' requirement pulls a multi-GB CUDA build; take the CPU build instead.
-    pip_install "${SUMMEVAL_TORCH_SPEC:-torch==2.13.0}" ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
+    pip_install "${SUMMEVAL_TORCH_SPEC:-torch==2.13.0}" numpy ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
   fi
 fi
 python -c "import torch" || { echo "setup: torch did not install" >&2; exit 1; }
