@@ -10,6 +10,7 @@ from summeval.config import ModelConfig, TaskConfig, TasksConfig
 from summeval.data.article import Article
 from summeval.errors import ModelError
 from summeval.models import create_backend
+from summeval.models.base import generate_articles
 from summeval.models.gguf import find_packaged_gguf
 from summeval.models.tiny import tiny_model_path
 from summeval.tasks import task_spec
@@ -29,9 +30,9 @@ def _backend(**kw):
 def test_lead_backend():
     cfg, backend = _backend(name="lead", backend="lead", lead_sentences=2)
     spec = task_spec("summary", TaskConfig(), cfg)
-    out = backend.generate(spec, ARTICLES)
+    out = generate_articles(backend, spec, ARTICLES)
     assert out[0].text == "The council approved the budget on Monday.\nTaxes will rise."
-    head = backend.generate(task_spec("headline", TaskConfig(max_words=3), cfg), ARTICLES)
+    head = generate_articles(backend, task_spec("headline", TaskConfig(max_words=3), cfg), ARTICLES)
     assert head[0].text == "The council approved the budget on Monday."
     assert (
         task_spec("headline", TaskConfig(max_words=3), cfg).postprocess(head[0].text)
@@ -48,8 +49,8 @@ def test_tiny_models_generate_in_article_order(kind, backend_name):
     tasks.summary.generation.max_new_tokens = 5
     backend.tasks = tasks
     spec = task_spec("summary", tasks.summary, cfg)
-    batched = backend.generate(spec, ARTICLES)
-    single = [backend.generate(spec, [a])[0] for a in ARTICLES]
+    batched = generate_articles(backend, spec, ARTICLES)
+    single = [generate_articles(backend, spec, [a])[0] for a in ARTICLES]
     assert len(batched) == 3
     assert [g.prompt for g in batched] == [g.prompt for g in single]
     assert all(g.new_tokens is not None and g.new_tokens <= 5 for g in batched)
@@ -62,7 +63,7 @@ def test_causal_prompt_uses_chat_template_and_never_cuts_instruction():
     )
     spec = task_spec("headline", TaskConfig(max_words=20), cfg)
     long_article = Article("long", " ".join(["The council approved the budget."] * 80))
-    (gen,) = backend.generate(spec, [long_article])
+    (gen,) = generate_articles(backend, spec, [long_article])
     assert gen.truncated
     assert gen.input_tokens <= 120 < gen.original_input_tokens
     assert gen.prompt.startswith("<|im_start|>user\nArticle:\nThe council")
@@ -71,7 +72,7 @@ def test_causal_prompt_uses_chat_template_and_never_cuts_instruction():
         "<|im_start|>assistant\n"
     )
     assert gen.prompt.count("council") < 80  # the article, not the instruction, was cut
-    (short,) = backend.generate(spec, [ARTICLES[2]])
+    (short,) = generate_articles(backend, spec, [ARTICLES[2]])
     assert not short.truncated
 
 
@@ -81,7 +82,7 @@ def test_budget_smaller_than_prompt_is_a_config_error():
     )
     spec = task_spec("summary", TaskConfig(), cfg)
     with pytest.raises(ModelError, match=r"models\.tl\.max_input_tokens"):
-        backend.generate(spec, [Article("x", "word " * 100)])
+        generate_articles(backend, spec, [Article("x", "word " * 100)])
 
 
 def test_seq2seq_prefix_and_truncation():
@@ -93,7 +94,7 @@ def test_seq2seq_prefix_and_truncation():
         max_input_tokens=40,
     )
     spec = task_spec("summary", TaskConfig(), cfg)
-    (gen,) = backend.generate(spec, [ARTICLES[0]])
+    (gen,) = generate_articles(backend, spec, [ARTICLES[0]])
     assert gen.prompt.startswith("summarize: The council")
     assert gen.truncated and gen.input_tokens <= 40
 
@@ -157,8 +158,10 @@ def test_local_path_not_found():
 
 
 def test_hub_id_offline_says_hub_unreachable():
+    _, backend = _backend(name="m", backend="hf-causal", model="no-such-org/no-such-model")
+    assert not backend.loaded  # construction is cheap: nothing is fetched until needed
     with pytest.raises(ModelError) as exc:
-        _backend(name="m", backend="hf-causal", model="no-such-org/no-such-model")
+        backend.load()
     line = exc.value.one_line()
     assert "Hugging Face Hub could not be reached" in line
     assert "--local-dir" in line and "models.m.model" in line

@@ -1,9 +1,23 @@
-"""Where summeval keeps derived files: de-quantised GGUF models and built tiny models."""
+"""Where summeval keeps derived files, and the generation cache that makes runs resumable.
+
+The generation cache is one append-only JSONL file per model fingerprint under
+``<cache root>/generations/``. Each line is one generation, keyed by a fingerprint of
+everything that decides it (model identity, dtype, tokenizer, prompt text, requested decoding
+settings, max input length). Lines are flushed and fsynced per batch, so a killed run loses
+at most the batch in flight; a last line cut short by a kill is ignored on reading.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = 1
 
 
 def cache_root() -> Path:
@@ -14,3 +28,140 @@ def cache_root() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "summeval"
+
+
+def fingerprint(obj: Any) -> str:
+    """SHA-256 of a JSON-able object in canonical form."""
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def model_fingerprint(identity: dict[str, Any]) -> str:
+    return fingerprint({"format": CACHE_FORMAT, **identity})[:24]
+
+
+def sample_key(
+    model_fp: str, task: str, request: str, settings: dict[str, Any], max_input: int | None
+) -> str:
+    """The cache key of one generation."""
+    return fingerprint(
+        {
+            "model": model_fp,
+            "task": task,
+            "request": request,
+            "settings": settings,
+            "max_input_tokens": max_input,
+        }
+    )
+
+
+@dataclass
+class GenerationCache:
+    """One model's generations; ``enabled=False`` reads nothing and writes nothing."""
+
+    folder: Path
+    model_fp: str
+    enabled: bool = True
+
+    @property
+    def path(self) -> Path:
+        return self.folder / f"{self.model_fp}.jsonl"
+
+    @property
+    def info_path(self) -> Path:
+        return self.folder / f"{self.model_fp}.info.json"
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """All complete records by key (the last copy wins); broken lines are skipped."""
+        if not self.enabled or not self.path.exists():
+            return {}
+        records: dict[str, dict[str, Any]] = {}
+        with self.path.open("rb") as f:
+            for raw in f:
+                if not raw.endswith(b"\n"):
+                    break  # cut short by a kill
+                try:
+                    rec = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    continue
+                if isinstance(rec, dict) and "key" in rec:
+                    records[rec["key"]] = rec
+        return records
+
+    def append(self, records: list[dict[str, Any]]) -> None:
+        """Append records and make them durable before returning."""
+        if not self.enabled or not records:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._repair_tail()
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def _repair_tail(self) -> None:
+        """Cut a partial last line (left by a kill) so new lines start clean."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with self.path.open("rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
+            f.seek(0)
+            content = f.read()
+            f.seek(0)
+            f.truncate(content.rfind(b"\n") + 1)
+
+    def save_info(self, info: dict[str, Any]) -> None:
+        if self.enabled:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.info_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(info, indent=2, default=str))
+            os.replace(tmp, self.info_path)
+
+    def load_info(self) -> dict[str, Any]:
+        if not self.enabled or not self.info_path.exists():
+            return {}
+        try:
+            return json.loads(self.info_path.read_text())
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+
+def generations_folder(root: Path | None = None) -> Path:
+    """``$SUMMEVAL_GENERATION_CACHE``, else ``<cache root>/generations``."""
+    env = os.environ.get("SUMMEVAL_GENERATION_CACHE")
+    if env and root is None:
+        return Path(env).expanduser()
+    return (root or cache_root()) / "generations"
+
+
+def cache_summary(root: Path | None = None) -> list[dict[str, Any]]:
+    """One entry per cached model: its label, records and size on disk."""
+    folder = generations_folder(root)
+    out = []
+    for path in sorted(folder.glob("*.jsonl")):
+        fp = path.stem
+        info = GenerationCache(folder, fp).load_info()
+        records = GenerationCache(folder, fp).load()
+        out.append(
+            {
+                "fingerprint": fp,
+                "model": info.get("name", "?"),
+                "source": info.get("model") or info.get("gguf_file") or "?",
+                "records": len(records),
+                "bytes": path.stat().st_size,
+            }
+        )
+    return out
+
+
+def clear_generations(root: Path | None = None) -> int:
+    """Delete every cached generation; return how many files went."""
+    folder = generations_folder(root)
+    if not folder.exists():
+        return 0
+    count = sum(1 for _ in folder.iterdir())
+    shutil.rmtree(folder)
+    return count

@@ -40,9 +40,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output-dir", help="results folder (overrides output.dir)")
     run.add_argument("--run-name", help="run folder name (default: the config file's stem)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the generation cache (same as cache: false)",
+    )
+    run.add_argument(
+        "--check-determinism",
+        type=int,
+        default=0,
+        metavar="N",
+        help="regenerate the first N articles at batch size 1 and report any divergence",
+    )
 
     validate = sub.add_parser("validate", help="check a config without running it")
     with_config(validate)
+
+    cache = sub.add_parser("cache", help="inspect or clear the generation cache")
+    cache.add_argument("action", choices=["info", "clear"])
 
     sub.add_parser("version", help="print the version")
     return parser
@@ -82,13 +97,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.output_dir:
         overrides.append(f"output.dir={args.output_dir}")
     cfg = load_config(args.config, overrides)
-    from summeval.run import execute
+    from summeval.run import RunOptions, execute
 
     name = args.run_name or run_name_for(cfg, args.config)
-    outcome = execute(
-        cfg, config_path=args.config, run_name=name, show_progress=not args.no_progress
+    options = RunOptions(
+        use_cache=not args.no_cache,
+        check_determinism=max(0, args.check_determinism),
+        show_progress=not args.no_progress,
     )
+    try:
+        outcome = execute(cfg, config_path=args.config, run_name=name, options=options)
+    except KeyboardInterrupt:
+        again = " ".join(["python -m summeval", *sys.argv[1:]]) or "the same command"
+        print(
+            "summeval: interrupted; finished generations are saved in the cache. "
+            f"Resume with: {again}",
+            file=sys.stderr,
+        )
+        return 130
     print((outcome.run_dir / "table.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from summeval.cache import cache_summary, clear_generations, generations_folder
+
+    folder = generations_folder()
+    if args.action == "clear":
+        removed = clear_generations()
+        print(f"removed {removed} file(s) from {folder}")
+        return 0
+    entries = cache_summary()
+    print(f"generation cache: {folder}")
+    if not entries:
+        print("  (empty)")
+    for e in entries:
+        print(
+            f"  {e['fingerprint']}  {e['model']:<20} {e['records']:>7} generation(s) "
+            f"{e['bytes'] / 1e6:8.2f} MB  {e['source']}"
+        )
     return 0
 
 
@@ -103,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "cache":
+            return _cmd_cache(args)
         return _cmd_run(args)
     except UserError as err:
         if debug:

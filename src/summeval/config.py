@@ -110,7 +110,9 @@ class ModelConfig(_Strict):
     tasks: list[TaskName] = Field(default_factory=lambda: list(TASK_NAMES))
     device: str = "auto"
     dtype: str = "auto"
-    batch_size: int = Field(default=4, ge=1)
+    batch_size: int | Literal["auto"] = 4
+    kv_cache: Literal["dynamic", "static"] = "dynamic"
+    compile: bool = False
     max_input_tokens: int | None = Field(default=None, ge=8)
     prefix: str | None = None
     prompts: dict[TaskName, str] = Field(default_factory=dict)
@@ -136,6 +138,13 @@ class ModelConfig(_Strict):
             close = difflib.get_close_matches(v, list(BACKENDS), n=1, cutoff=0.4)
             hint = f"did you mean '{close[0]}'?" if close else f"choose one of {list(BACKENDS)}"
             raise ValueError(f"unknown backend '{v}'; {hint}")
+        return v
+
+    @field_validator("batch_size")
+    @classmethod
+    def _batch(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and v < 1:
+            raise ValueError("batch_size must be a whole number >= 1 or 'auto'")
         return v
 
     @field_validator("dtype")
@@ -183,6 +192,7 @@ class SummevalConfig(_Strict):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     seed: int = 1234
+    cache: bool = True
 
     @model_validator(mode="after")
     def _unique_names(self) -> SummevalConfig:

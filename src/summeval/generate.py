@@ -1,16 +1,27 @@
-"""Run one model on one task over the articles, batch by batch, with a progress bar."""
+"""Run one model on one task over the articles: cache first, then length-sorted batches.
+
+Cached generations are reused without loading the model. Misses are sorted by input length
+(longest first, so an out-of-memory error shows up at once), generated in batches that are
+appended to the cache as each finishes, and put back in article order. On out-of-memory
+the batch size is halved and the same articles are retried; none is ever skipped.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from tqdm import tqdm
 
+from summeval.cache import GenerationCache, sample_key
 from summeval.data.article import Article
-from summeval.models.base import Backend
+from summeval.errors import ModelError
+from summeval.models.base import Backend, Generation, Prepared
 from summeval.tasks import TaskSpec
+
+AUTO_BATCH_START = {"cuda": 64, "mps": 16, "cpu": 4}
 
 
 @dataclass
@@ -26,6 +37,7 @@ class Sample:
     input_tokens: int | None = None
     original_input_tokens: int | None = None
     new_tokens: int | None = None
+    cached: bool = False
     scores: dict[str, dict[str, float]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,12 +46,83 @@ class Sample:
 
 @dataclass
 class TaskRun:
-    """All samples of one model on one task, and how long generation took."""
+    """All samples of one model on one task, with what generating them cost."""
 
     model: str
     task: str
     samples: list[Sample] = field(default_factory=list)
     seconds: float = 0.0
+    cache_hits: int = 0
+    generated: int = 0
+    batch_sizes: list[int] = field(default_factory=list)
+    settings: dict[str, Any] | None = None
+    determinism: dict[str, Any] | None = None
+
+
+def _oom_errors() -> tuple[type[BaseException], ...]:
+    import torch
+
+    errors: list[type[BaseException]] = [torch.cuda.OutOfMemoryError]
+    if hasattr(torch, "OutOfMemoryError"):
+        errors.append(torch.OutOfMemoryError)
+    return tuple(errors)
+
+
+def start_batch_size(batch_size: int | str, device: str | None, n: int) -> int:
+    """``auto`` starts large on accelerators (and halves on out-of-memory), small on CPU."""
+    if batch_size != "auto":
+        return max(1, int(batch_size))
+    kind = (device or "cpu").split(":")[0]
+    return max(1, min(n, AUTO_BATCH_START.get(kind, 4)))
+
+
+def run_batches(
+    backend: Backend,
+    spec: TaskSpec,
+    prepared: list[Prepared],
+    batch_size: int,
+    on_batch: Any,
+) -> list[int]:
+    """Generate ``prepared`` in order, halving the batch on out-of-memory; return sizes used."""
+    oom = _oom_errors()
+    sizes: list[int] = []
+    pos = 0
+    while pos < len(prepared):
+        batch = prepared[pos : pos + batch_size]
+        try:
+            gens = backend.generate(spec, batch)
+        except oom as exc:
+            backend.free_memory()
+            if batch_size == 1:
+                raise ModelError(
+                    f"out of memory at batch size 1 ({exc.__class__.__name__})",
+                    hint="lower max_input_tokens or max_new_tokens, or use a smaller dtype",
+                ) from None
+            batch_size = max(1, batch_size // 2)
+            continue
+        sizes.append(len(batch))
+        on_batch(batch, gens)
+        pos += len(batch)
+    return sizes
+
+
+def _record(
+    key: str, model: str, spec: TaskSpec, p: Prepared, g: Generation, settings: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "model": model,
+        "task": spec.name,
+        "id": p.article.id,
+        "text": g.text,
+        "prompt": g.prompt,
+        "input_tokens": g.input_tokens,
+        "original_input_tokens": g.original_input_tokens,
+        "truncated": g.truncated,
+        "new_tokens": g.new_tokens,
+        "settings": settings,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def generate_task(
@@ -48,39 +131,105 @@ def generate_task(
     articles: list[Article],
     *,
     model_name: str,
-    batch_size: int,
+    batch_size: int | str,
+    cache: GenerationCache | None = None,
+    max_input: int | None = None,
+    check_determinism: int = 0,
     show_progress: bool = True,
 ) -> TaskRun:
-    """Generate for every article in article order; outputs are post-processed per task."""
+    """Every article's generation for this task: from the cache, else from the model."""
     run = TaskRun(model=model_name, task=spec.name)
     started = time.perf_counter()
+    use_cache = cache is not None and backend.cacheable
+    requested = backend.requested_settings(spec.name)
+    keys = {
+        a.id: sample_key(
+            cache.model_fp if cache else "",
+            spec.name,
+            backend.request_text(spec, a),
+            requested,
+            max_input,
+        )
+        for a in articles
+    }
+    stored = cache.load() if use_cache and cache else {}
+    results: dict[str, dict[str, Any]] = {
+        a.id: stored[keys[a.id]] for a in articles if keys[a.id] in stored
+    }
+    run.cache_hits = len(results)
+    misses = [a for a in articles if a.id not in results]
     bar = tqdm(
         total=len(articles),
+        initial=run.cache_hits,
         desc=f"{model_name}/{spec.name}",
-        unit="article",
+        unit="art",
         disable=not show_progress,
-        leave=True,
         dynamic_ncols=True,
     )
     try:
-        for start in range(0, len(articles), batch_size):
-            batch = articles[start : start + batch_size]
-            for art, gen in zip(batch, backend.generate(spec, batch), strict=True):
-                run.samples.append(
-                    Sample(
-                        id=art.id,
-                        prompt=gen.prompt,
-                        raw_output=gen.text,
-                        prediction=spec.postprocess(gen.text),
-                        references=art.references(spec.name),
-                        truncated=gen.truncated,
-                        input_tokens=gen.input_tokens,
-                        original_input_tokens=gen.original_input_tokens,
-                        new_tokens=gen.new_tokens,
-                    )
-                )
-            bar.update(len(batch))
+        if misses:
+            backend.load()
+            settings = backend.generation_settings(spec.name)
+            prepared = backend.prepare(spec, misses)
+            prepared.sort(key=lambda p: -(p.input_tokens or 0))
+
+            def on_batch(batch: list[Prepared], gens: list[Generation]) -> None:
+                recs = [
+                    _record(keys[p.article.id], model_name, spec, p, g, settings)
+                    for p, g in zip(batch, gens, strict=True)
+                ]
+                if use_cache and cache:
+                    cache.append(recs)
+                for rec in recs:
+                    results[rec["id"]] = rec
+                run.generated += len(batch)
+                bar.update(len(batch))
+                bar.set_postfix(new_tok=sum(r["new_tokens"] or 0 for r in recs), refresh=False)
+
+            size = start_batch_size(
+                batch_size, getattr(backend.info, "device", None), len(prepared)
+            )
+            run.batch_sizes = run_batches(backend, spec, prepared, size, on_batch)
     finally:
         bar.close()
+    run.settings = (
+        backend.generation_settings(spec.name)
+        if backend.loaded
+        else next((r.get("settings") for r in results.values() if r.get("settings")), None)
+    )
+    for art in articles:
+        rec = results[art.id]
+        run.samples.append(
+            Sample(
+                id=art.id,
+                prompt=rec["prompt"],
+                raw_output=rec["text"],
+                prediction=spec.postprocess(rec["text"]),
+                references=art.references(spec.name),
+                truncated=bool(rec.get("truncated")),
+                input_tokens=rec.get("input_tokens"),
+                original_input_tokens=rec.get("original_input_tokens"),
+                new_tokens=rec.get("new_tokens"),
+                cached=art.id not in {a.id for a in misses},
+            )
+        )
+    if check_determinism:
+        run.determinism = check_batch_determinism(backend, spec, articles[:check_determinism], run)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def check_batch_determinism(
+    backend: Backend, spec: TaskSpec, articles: list[Article], run: TaskRun
+) -> dict[str, Any]:
+    """Regenerate some articles one at a time (no cache) and list those whose text differs."""
+    if not backend.cacheable:
+        return {"checked": 0, "diverged": []}
+    backend.load()
+    by_id = {s.id: s for s in run.samples}
+    diverged = []
+    for art in articles:
+        (gen,) = backend.generate(spec, backend.prepare(spec, [art]))
+        if gen.text != by_id[art.id].raw_output:
+            diverged.append(art.id)
+    return {"checked": len(articles), "diverged": diverged}

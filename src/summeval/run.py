@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from summeval import __version__
-from summeval.config import TASK_NAMES, SummevalConfig, dump_config
-from summeval.data import load_articles
+from summeval.cache import GenerationCache, generations_folder, model_fingerprint
+from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
+from summeval.data import Article, load_articles
 from summeval.generate import TaskRun, generate_task
 from summeval.metrics.rouge import RougeScorer, average
 from summeval.models import create_backend
@@ -31,6 +33,15 @@ def log(msg: str) -> None:
 
 
 @dataclass
+class RunOptions:
+    """How to run, beyond the config: cache use, determinism check, progress bars."""
+
+    use_cache: bool = True
+    check_determinism: int = 0
+    show_progress: bool = True
+
+
+@dataclass
 class RunOutcome:
     run_dir: Path
     results: dict[str, Any]
@@ -46,36 +57,136 @@ def summarise_task(task_run: TaskRun) -> dict[str, Any]:
             "n_truncated": sum(s.truncated for s in samples),
             "n_empty_predictions": sum(not s.prediction.strip() for s in samples),
             "new_tokens": sum(s.new_tokens or 0 for s in samples),
+            "cache_hits": task_run.cache_hits,
+            "generated": task_run.generated,
+            "max_batch_size": max(task_run.batch_sizes, default=0),
             "seconds": round(task_run.seconds, 3),
         }
     )
+    if task_run.determinism is not None:
+        summary["determinism"] = task_run.determinism
     return summary
 
 
+def _data_line(report: Any) -> str:
+    parts = [f"{report.used} article(s) from {report.source}"]
+    if report.skipped_empty:
+        parts.append(f"{report.skipped_empty} empty skipped")
+    if report.repeated_paragraphs_removed:
+        parts.append(f"{report.repeated_paragraphs_removed} repeated paragraph(s) removed")
+    if report.undecodable_replaced:
+        parts.append(f"{report.undecodable_replaced} undecodable byte(s) replaced")
+    return "; ".join(parts)
+
+
+def run_model(
+    config: SummevalConfig,
+    model_cfg: ModelConfig,
+    tasks: list[str],
+    articles: list[Article],
+    scorer: RougeScorer,
+    run_dir: Path,
+    options: RunOptions,
+    on_task_done: Callable[[str, str, dict[str, Any], dict[str, Any]], None],
+) -> None:
+    """Generate and score every task of one model; the model loads only on a cache miss."""
+    backend = create_backend(model_cfg, config.tasks, config.seed)
+    cache = GenerationCache(
+        generations_folder(),
+        model_fingerprint(backend.identity()),
+        enabled=options.use_cache and config.cache,
+    )
+    t0 = time.perf_counter()
+    runs: list[TaskRun] = []
+    try:
+        for task in tasks:
+            spec = task_spec(task, config.tasks.get(task), model_cfg)
+            task_run = generate_task(
+                backend,
+                spec,
+                articles,
+                model_name=model_cfg.name,
+                batch_size=model_cfg.batch_size,
+                cache=cache,
+                max_input=model_cfg.max_input_tokens,
+                check_determinism=options.check_determinism,
+                show_progress=options.show_progress,
+            )
+            runs.append(task_run)
+            for sample in task_run.samples:
+                sample.scores = scorer.score(sample.prediction, sample.references)
+            write_samples(run_dir, task_run)
+            info = _model_info(backend, model_cfg, cache, runs)
+            on_task_done(model_cfg.name, task, summarise_task(task_run), info)
+            if task_run.determinism and task_run.determinism["diverged"]:
+                log(
+                    f"{model_cfg.name}/{task}: batched output differs from batch size 1 for "
+                    f"{len(task_run.determinism['diverged'])} of "
+                    f"{task_run.determinism['checked']} article(s): "
+                    f"{', '.join(task_run.determinism['diverged'][:5])}"
+                )
+    finally:
+        backend.close()
+    _final_line(model_cfg.name, runs, time.perf_counter() - t0)
+
+
+def _model_info(
+    backend: Any, model_cfg: ModelConfig, cache: GenerationCache, runs: list[TaskRun]
+) -> dict[str, Any]:
+    """What was run for this model; details come from the cache when it was not loaded."""
+    info = backend.info
+    details = dict(info.details)
+    if backend.loaded and backend.cacheable:
+        cache.save_info({"name": model_cfg.name, "model": info.model, **details})
+    elif backend.cacheable:
+        saved = cache.load_info()
+        details = {k: v for k, v in saved.items() if k not in ("name", "model")} | details
+    return {
+        "backend": info.backend,
+        "model": info.model,
+        "revision": info.revision,
+        "device": info.device,
+        "dtype": info.dtype,
+        "batch_size": model_cfg.batch_size,
+        "loaded": bool(backend.loaded),
+        "cache_fingerprint": cache.model_fp if backend.cacheable else None,
+        "generation": {r.task: r.settings for r in runs},
+        **details,
+    }
+
+
+def _final_line(name: str, runs: list[TaskRun], seconds: float) -> None:
+    articles = sum(len(r.samples) for r in runs)
+    generated = sum(r.generated for r in runs)
+    new_tokens = sum(s.new_tokens or 0 for r in runs for s in r.samples if not s.cached)
+    hits = sum(r.cache_hits for r in runs)
+    rate = f"{new_tokens / seconds:.1f} tokens/s" if generated and seconds > 0 else "no generation"
+    log(
+        f"{name}: {articles} article-task(s), {generated} generated, {new_tokens} new tokens "
+        f"({rate}), {seconds:.1f} s, cache hits {hits}/{articles}"
+    )
+
+
 def execute(
-    config: SummevalConfig, *, config_path: str, run_name: str, show_progress: bool = True
+    config: SummevalConfig,
+    *,
+    config_path: str,
+    run_name: str,
+    options: RunOptions | None = None,
 ) -> RunOutcome:
-    """Run every model on every task it takes; write everything under ``<output.dir>/<run>``."""
+    """Run every model on every task it takes; write everything under ``<output.dir>/<run>``.
+
+    Results are rewritten after each model x task, so a run that dies keeps what it
+    finished; generations are in the cache, so a rerun resumes where it stopped.
+    """
+    options = options or RunOptions()
     started = time.perf_counter()
     run_dir = Path(config.output.dir) / run_name
     run_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(run_dir / "config.yaml", dump_config(config))
 
     articles, report = load_articles(config.dataset)
-    log(
-        f"{report.used} article(s) from {report.source}"
-        + (f"; {report.skipped_empty} empty skipped" if report.skipped_empty else "")
-        + (
-            f"; {report.repeated_paragraphs_removed} repeated paragraph(s) removed"
-            if report.repeated_paragraphs_removed
-            else ""
-        )
-        + (
-            f"; {report.undecodable_replaced} undecodable byte(s) replaced"
-            if report.undecodable_replaced
-            else ""
-        )
-    )
+    log(_data_line(report))
     scorer = RougeScorer(tuple(config.metrics.rouge.types), config.metrics.rouge.use_stemmer)
     enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
     results: dict[str, dict[str, Any]] = {}
@@ -110,45 +221,21 @@ def execute(
         write_tables(run_dir, run_name, results, enabled, notes)
         return doc
 
-    for model_cfg in config.models:
-        tasks = [t for t in model_cfg.tasks if t in enabled]
-        if not tasks:
-            continue
-        t0 = time.perf_counter()
-        log(f"loading {model_cfg.name} ({model_cfg.backend})")
-        backend = create_backend(model_cfg, config.tasks, config.seed)
-        load_seconds = time.perf_counter() - t0
-        info = backend.info
-        models_info[model_cfg.name] = {
-            "backend": info.backend,
-            "model": info.model,
-            "revision": info.revision,
-            "device": info.device,
-            "dtype": info.dtype,
-            "batch_size": model_cfg.batch_size,
-            "load_seconds": round(load_seconds, 3),
-            "generation": {t: backend.generation_settings(t) for t in tasks},
-            **info.details,
-        }
-        results[model_cfg.name] = {}
-        try:
-            for task in tasks:
-                spec = task_spec(task, config.tasks.get(task), model_cfg)
-                task_run = generate_task(
-                    backend,
-                    spec,
-                    articles,
-                    model_name=model_cfg.name,
-                    batch_size=model_cfg.batch_size,
-                    show_progress=show_progress,
+    def on_task_done(model: str, task: str, summary: dict[str, Any], info: dict[str, Any]) -> None:
+        results.setdefault(model, {})[task] = summary
+        models_info[model] = info
+        save("running")
+
+    try:
+        for model_cfg in config.models:
+            tasks = [t for t in model_cfg.tasks if t in enabled]
+            if tasks:
+                run_model(
+                    config, model_cfg, tasks, articles, scorer, run_dir, options, on_task_done
                 )
-                for sample in task_run.samples:
-                    sample.scores = scorer.score(sample.prediction, sample.references)
-                write_samples(run_dir, task_run)
-                results[model_cfg.name][task] = summarise_task(task_run)
-                save("running")
-        finally:
-            backend.close()
+    except KeyboardInterrupt:
+        save("interrupted")
+        raise
     doc = save("complete")
     log(f"results written to {run_dir}/ (table.md, table.csv, results.json)")
     return RunOutcome(run_dir, doc)

@@ -22,6 +22,17 @@ class Generation:
 
 
 @dataclass
+class Prepared:
+    """An article made ready for one model: the exact prompt and its token counts."""
+
+    article: Article
+    prompt: str
+    input_tokens: int | None = None
+    original_input_tokens: int | None = None
+    truncated: bool = False
+
+
+@dataclass
 class ModelInfo:
     """What was actually run: saved per model in results.json."""
 
@@ -34,16 +45,42 @@ class ModelInfo:
 
 
 class Backend(Protocol):
-    """A model that writes text for a batch of articles.
+    """A model that writes text for batches of articles.
 
-    ``generation_settings`` returns the decoding settings actually used for a task
-    (the model's own defaults merged with the config), recorded with the results.
+    Construction is cheap; the model is loaded on the first ``load`` (or first use), so a
+    run whose generations are all cached never loads it. ``identity`` and ``request_text``
+    need no model: they make the cache key. ``generation_settings`` returns the decoding
+    settings actually used (the model's own defaults merged with the config).
     """
 
     info: ModelInfo
+    cacheable: bool
+
+    @property
+    def loaded(self) -> bool: ...
+
+    def load(self) -> None: ...
+
+    def identity(self) -> dict[str, Any]: ...
+
+    def request_text(self, spec: TaskSpec, article: Article) -> str: ...
+
+    def requested_settings(self, task: str) -> dict[str, Any]: ...
 
     def generation_settings(self, task: str) -> dict[str, Any]: ...
 
-    def generate(self, spec: TaskSpec, articles: list[Article]) -> list[Generation]: ...
+    def prepare(self, spec: TaskSpec, articles: list[Article]) -> list[Prepared]: ...
+
+    def generate(self, spec: TaskSpec, batch: list[Prepared]) -> list[Generation]: ...
+
+    def free_memory(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+def generate_articles(
+    backend: Backend, spec: TaskSpec, articles: list[Article]
+) -> list[Generation]:
+    """Prepare and generate in one batch, in article order (tests and small callers)."""
+    backend.load()
+    return backend.generate(spec, backend.prepare(spec, articles))

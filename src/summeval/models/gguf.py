@@ -13,6 +13,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from summeval.cache import cache_root
 from summeval.config import ModelConfig, TasksConfig
@@ -107,14 +108,45 @@ def dequantised_checkpoint(gguf: Path, cache: Path | None = None) -> tuple[Path,
     return target, meta
 
 
+def gguf_sha256(gguf: Path, cache: Path | None = None) -> str:
+    """The file's SHA-256, memoised by path, size and mtime (hashing 100 MB takes a while)."""
+    st = gguf.stat()
+    ident = f"{gguf.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    memo = (cache or cache_root()) / "gguf" / "sha256" / hashlib.sha256(ident.encode()).hexdigest()
+    if memo.exists():
+        return memo.read_text().strip()
+    digest = file_sha256(gguf)
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    memo.write_text(digest)
+    return digest
+
+
 class GGUFBackend(CausalBackend):
-    """A GGUF decoder-only model, run by transformers from its de-quantised cache."""
+    """A GGUF decoder-only model, run by transformers from its de-quantised cache.
+
+    The GGUF file is found and hashed at once (cheap, memoised); de-quantisation and loading
+    wait for the first cache miss.
+    """
 
     def __init__(self, cfg: ModelConfig, tasks: TasksConfig, seed: int) -> None:
-        gguf = resolve_gguf(cfg)
-        folder, meta = dequantised_checkpoint(gguf)
-        super().__init__(cfg, tasks, seed, source=str(folder))
+        self.gguf = resolve_gguf(cfg)
+        self.sha256 = gguf_sha256(self.gguf)
+        super().__init__(cfg, tasks, seed, source=str(self.gguf))
         self.info.model = cfg.package or cfg.model
-        self.info.details.update(
-            {"gguf_file": meta["source"], "gguf_sha256": meta["sha256"], "cache": str(folder)}
-        )
+        self.info.details.update({"gguf_file": str(self.gguf), "gguf_sha256": self.sha256})
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "backend": "gguf",
+            "gguf_sha256": self.sha256,
+            "tokenizer": self.cfg.tokenizer,
+            "dtype": str(self.dtype),
+        }
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        folder, _ = dequantised_checkpoint(self.gguf)
+        self.ref = str(folder)
+        super().load()
+        self.info.details["cache"] = str(folder)

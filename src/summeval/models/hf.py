@@ -7,7 +7,9 @@ decoding settings actually used.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,8 @@ import torch
 from summeval.config import ModelConfig, TasksConfig
 from summeval.data.article import Article
 from summeval.errors import ModelError
-from summeval.models.base import Generation, ModelInfo
+from summeval.models.base import Generation, ModelInfo, Prepared
+from summeval.models.tiny import VERSION as TINY_VERSION
 from summeval.models.tiny import is_tiny, tiny_model_path
 from summeval.tasks import DEFAULT_MAX_NEW_TOKENS, TaskSpec
 
@@ -106,13 +109,38 @@ def load_error(exc: BaseException, ref: str, key: str) -> ModelError:
     return ModelError(f"could not load '{ref}' ({exc.__class__.__name__}: {text[:240]})", where=key)
 
 
+def _materialise(ref: str) -> str:
+    """A tiny-random model name becomes its built folder; anything else is unchanged."""
+    return str(tiny_model_path(ref)) if is_tiny(ref) else ref
+
+
+def weights_fingerprint(ref: str) -> str | None:
+    """A cheap fingerprint of local weights: file names, sizes and mtimes, and the JSON
+    configs' content. None for a Hub id (its id and revision identify it)."""
+    if is_tiny(ref):
+        return f"{ref}@{TINY_VERSION}"
+    path = Path(ref).expanduser()
+    if not path.exists():
+        return None
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    h = hashlib.sha256()
+    for f in files:
+        st = f.stat()
+        name = f.relative_to(path) if path.is_dir() else f.name
+        h.update(f"{name}|{st.st_size}|{st.st_mtime_ns}".encode())
+        if f.suffix == ".json" and st.st_size < 5_000_000:
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 class HFBackend:
     """Shared loading, truncation and decoding for both transformers backends."""
 
     is_seq2seq = False
-    backend_name = "hf"
+    cacheable = True
 
     def __init__(self, cfg: ModelConfig, tasks: TasksConfig, seed: int, source: str | None = None):
+        """Cheap: nothing is loaded until a cache miss needs the model (see ``load``)."""
         self.cfg = cfg
         self.tasks = tasks
         self.seed = seed
@@ -120,29 +148,71 @@ class HFBackend:
         ref = source or cfg.model
         if not ref:
             raise ModelError("no model given", where=self.key, hint="set a Hub id or a local path")
-        if is_tiny(ref):
-            ref = str(tiny_model_path(ref))
         self.ref = ref
-        self._hub_preflight(ref)
+        self._check_local(ref)
         self.device = resolve_device(cfg.device)
         self.dtype = resolve_dtype(cfg.dtype, self.device)
-        self.tokenizer = self._load_tokenizer(cfg.tokenizer or ref)
-        self.model = self._load_model(ref)
-        self.context = self._context_limit()
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self.context = 0
         self.info = ModelInfo(
             backend=cfg.backend,
             model=cfg.model or ref,
             revision=cfg.revision,
             device=self.device,
             dtype=str(self.dtype).removeprefix("torch."),
-            details={
-                "class": type(self.model).__name__,
-                "parameters": sum(p.numel() for p in self.model.parameters()),
+        )
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def tokenizer(self) -> Any:
+        self.load()
+        return self._tokenizer
+
+    @property
+    def model(self) -> Any:
+        self.load()
+        return self._model
+
+    def identity(self) -> dict[str, Any]:
+        """What makes this model's outputs what they are, known without loading it."""
+        return {
+            "backend": self.cfg.backend,
+            "model": self.cfg.model,
+            "revision": self.cfg.revision,
+            "weights": weights_fingerprint(self.ref),
+            "tokenizer": self.cfg.tokenizer,
+            "dtype": str(self.dtype),
+        }
+
+    def load(self) -> None:
+        """Load tokenizer and model once (on the first cache miss)."""
+        if self._model is not None:
+            return
+        started = time.perf_counter()
+        ref = _materialise(self.ref)
+        self._hub_preflight(ref)
+        self._tokenizer = self._load_tokenizer(_materialise(self.cfg.tokenizer or self.ref))
+        model = self._load_model(ref)
+        if self.cfg.compile:
+            model.forward = torch.compile(model.forward, dynamic=True)
+        self._model = model
+        self.context = self._context_limit()
+        self.info.details.update(
+            {
+                "class": type(model).__name__,
+                "parameters": sum(p.numel() for p in model.parameters()),
                 "max_input_tokens": self.context,
-                "chat_template": bool(getattr(self.tokenizer, "chat_template", None)),
-                "padding_side": self.tokenizer.padding_side,
+                "chat_template": bool(getattr(self._tokenizer, "chat_template", None)),
+                "padding_side": self._tokenizer.padding_side,
                 "model_generation_config": self._model_decoding(),
-            },
+                "kv_cache": self.cfg.kv_cache,
+                "compile": self.cfg.compile,
+                "load_seconds": round(time.perf_counter() - started, 3),
+            }
         )
 
     # ------------------------------------------------------------ loading
@@ -248,6 +318,16 @@ class HFBackend:
         own = self.model.generation_config.to_diff_dict()
         return {k: v for k, v in own.items() if k in (*DECODING_KEYS, "max_length", "min_length")}
 
+    def requested_settings(self, task: str) -> dict[str, Any]:
+        """The decoding settings the config asks for (no model needed): part of the cache key."""
+        task_set = self.tasks.get(task).generation.set_values()
+        model_set = self.cfg.generation[task].set_values() if task in self.cfg.generation else {}
+        settings = {**task_set, **model_set}
+        settings["do_sample"] = bool(settings.get("do_sample", False))
+        if self.cfg.kv_cache != "dynamic":
+            settings["cache_implementation"] = self.cfg.kv_cache
+        return settings
+
     def generation_settings(self, task: str) -> dict[str, Any]:
         """summeval defaults < the model's generation_config < tasks.<task> < models[].generation.
 
@@ -264,16 +344,12 @@ class HFBackend:
                 own.setdefault("max_new_tokens", max(1, int(max_len) - 1))
             if min_len:
                 own.setdefault("min_new_tokens", max(0, int(min_len) - 1))
-        task_set = self.tasks.get(task).generation.set_values()
-        model_set = self.cfg.generation[task].set_values() if task in self.cfg.generation else {}
         settings: dict[str, Any] = {
             "max_new_tokens": DEFAULT_MAX_NEW_TOKENS[task],
             "num_beams": 1,
             **own,
-            **task_set,
-            **model_set,
+            **self.requested_settings(task),
         }
-        settings["do_sample"] = bool(model_set.get("do_sample", task_set.get("do_sample", False)))
         if not settings["do_sample"]:
             for key in _SAMPLING_ONLY:
                 settings.pop(key, None)
@@ -338,13 +414,29 @@ class HFBackend:
 
     # ------------------------------------------------------------ generation
 
-    def generate(self, spec: TaskSpec, articles: list[Article]) -> list[Generation]:
+    def request_text(self, spec: TaskSpec, article: Article) -> str:
+        """The prompt before any chat template or truncation: part of the cache key."""
+        return self.build_prompt(spec, article.text)
+
+    def prepare(self, spec: TaskSpec, articles: list[Article]) -> list[Prepared]:
+        """Fit each article into the input budget; token counts drive length sorting."""
+        budget = self.input_budget(self.generation_settings(spec.name))
+        out = []
+        for art in articles:
+            prompt, n_in, n_orig, truncated = self.fit(spec, art.text, budget)
+            out.append(Prepared(art, prompt, n_in, n_orig, truncated))
+        return out
+
+    def generate(self, spec: TaskSpec, batch: list[Prepared]) -> list[Generation]:
+        """One batch through ``model.generate``; texts come back in batch order."""
         settings = self.generation_settings(spec.name)
-        budget = self.input_budget(settings)
-        fitted = [self.fit(spec, a.text, budget) for a in articles]
-        prompts = [f[0] for f in fitted]
         enc = self.tokenizer(
-            prompts, return_tensors="pt", padding=True, add_special_tokens=self._add_special()
+            [p.prompt for p in batch],
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=self._add_special(),
+            # a static KV cache compiles per shape: bucket the lengths to bound recompiles
+            pad_to_multiple_of=64 if self.cfg.kv_cache == "static" else None,
         ).to(self.device)
         torch.manual_seed(self.seed)
         with torch.inference_mode():
@@ -355,18 +447,26 @@ class HFBackend:
         counts = (new != pad).sum(dim=1).tolist() if pad is not None else [new.shape[1]] * len(new)
         return [
             Generation(
-                text=t,
-                prompt=p,
-                input_tokens=n_in,
-                original_input_tokens=n_orig,
-                truncated=trunc,
-                new_tokens=int(c),
+                text=text,
+                prompt=p.prompt,
+                input_tokens=p.input_tokens,
+                original_input_tokens=p.original_input_tokens,
+                truncated=p.truncated,
+                new_tokens=int(count),
             )
-            for t, (p, n_in, n_orig, trunc), c in zip(texts, fitted, counts, strict=True)
+            for text, p, count in zip(texts, batch, counts, strict=True)
         ]
 
+    def free_memory(self) -> None:
+        """After an out-of-memory error: release cached blocks before retrying smaller."""
+        import gc
+
+        gc.collect()
+        if self.device.startswith("cuda"):
+            torch.cuda.empty_cache()
+
     def close(self) -> None:
-        self.model = None
+        self._model = None
         if self.device.startswith("cuda"):
             torch.cuda.empty_cache()
 
@@ -391,6 +491,10 @@ class CausalBackend(HFBackend):
 
     def _add_special(self) -> bool:
         return not getattr(self.tokenizer, "chat_template", None)
+
+    def request_text(self, spec: TaskSpec, article: Article) -> str:
+        system = f"[system]{self.cfg.system_prompt}\n" if self.cfg.system_prompt else ""
+        return system + (self.cfg.prefix or "") + spec.render(article.text)
 
     def build_prompt(self, spec: TaskSpec, article_text: str) -> str:
         user = (self.cfg.prefix or "") + spec.render(article_text)
