@@ -155,7 +155,20 @@ def test_out_of_memory_at_batch_one_is_an_error():
 
 
 def _articles(path: Path, n: int) -> Path:
-    words = "council budget storm coast power city mayor plan vote river bridge school".split()
+    words = [
+        "council",
+        "budget",
+        "storm",
+        "coast",
+        "power",
+        "city",
+        "mayor",
+        "plan",
+        "vote",
+        "river",
+        "bridge",
+        "school",
+    ]
     rows = []
     for i in range(n):
         body = " ".join(words[(i + j) % len(words)] for j in range(8 + i % 7)).capitalize() + "."

@@ -110,7 +110,7 @@ class ModelConfig(_Strict):
     tasks: list[TaskName] = Field(default_factory=lambda: list(TASK_NAMES))
     device: str = "auto"
     dtype: str = "auto"
-    batch_size: int | Literal["auto"] = 4
+    batch_size: int | Literal["auto"] = "auto"
     kv_cache: Literal["dynamic", "static"] = "dynamic"
     compile: bool = False
     max_input_tokens: int | None = Field(default=None, ge=8)

@@ -21,7 +21,7 @@ from summeval.errors import ModelError
 from summeval.models.base import Backend, Generation, Prepared
 from summeval.tasks import TaskSpec
 
-AUTO_BATCH_START = {"cuda": 64, "mps": 16, "cpu": 4}
+AUTO_BATCH_START = {"cuda": 64, "mps": 16, "cpu": 16}
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _oom_errors() -> tuple[type[BaseException], ...]:
 
 
 def start_batch_size(batch_size: int | str, device: str | None, n: int) -> int:
-    """``auto`` starts large on accelerators (and halves on out-of-memory), small on CPU."""
+    """``auto``: 64 on CUDA, 16 on MPS and CPU, halved on out-of-memory; never above ``n``."""
     if batch_size != "auto":
         return max(1, int(batch_size))
     kind = (device or "cpu").split(":")[0]

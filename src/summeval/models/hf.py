@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,17 @@ def load_error(exc: BaseException, ref: str, key: str) -> ModelError:
             hint="set allow_pickle: true for this model if you trust its files",
         )
     return ModelError(f"could not load '{ref}' ({exc.__class__.__name__}: {text[:240]})", where=key)
+
+
+def _cache_layers(cache: Any) -> list[tuple[Any, Any]] | None:
+    """(keys, values) per layer of a plain full-attention cache, else None."""
+    if hasattr(cache, "layers"):
+        if any(type(layer).__name__ != "DynamicLayer" for layer in cache.layers):
+            return None
+        return [(layer.keys, layer.values) for layer in cache.layers]
+    if hasattr(cache, "key_cache"):
+        return list(zip(cache.key_cache, cache.value_cache, strict=True))
+    return None
 
 
 def _materialise(ref: str) -> str:
@@ -440,7 +452,16 @@ class HFBackend:
         ).to(self.device)
         torch.manual_seed(self.seed)
         with torch.inference_mode():
-            out = self.model.generate(**enc, generation_config=self._generation_config(settings))
+            gen_cfg = self._generation_config(settings)
+            cache = self._prefill(enc, settings) if self._can_prefill(enc, settings) else None
+            if cache is not None:
+                with warnings.catch_warnings():  # transformers 5 renames it `cache` (until 6.0)
+                    warnings.simplefilter("ignore", FutureWarning)
+                    out = self.model.generate(
+                        **enc, generation_config=gen_cfg, past_key_values=cache
+                    )
+            else:
+                out = self.model.generate(**enc, generation_config=gen_cfg)
         new = out[:, 1:] if self.is_seq2seq else out[:, enc["input_ids"].shape[1] :]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         pad = self.tokenizer.pad_token_id
@@ -456,6 +477,46 @@ class HFBackend:
             )
             for text, p, count in zip(texts, batch, counts, strict=True)
         ]
+
+    def _can_prefill(self, enc: Any, settings: dict[str, Any]) -> bool:
+        """Separate prefill pays off for batched decoder-only greedy/sampled decoding."""
+        if self.is_seq2seq or self.cfg.kv_cache != "dynamic" or self.cfg.compile:
+            return False
+        if int(settings.get("num_beams", 1)) != 1 or enc["input_ids"].shape[0] < 2:
+            return False
+        return bool(enc["attention_mask"].sum(dim=1).min() >= 2)
+
+    def _prefill(self, enc: Any, settings: dict[str, Any]) -> Any:
+        """Prefill each prompt alone (no padding), then stack the caches left-padded.
+
+        Padding a batch to its longest prompt wastes prefill compute on pad tokens; here each
+        row is prefilled at its own length (exactly what batch size 1 computes) and only the
+        decoding is batched. ``generate`` then feeds just the last prompt token. Returns None
+        where the cache layout is not the plain one, and the batch runs the usual way.
+        """
+        from transformers import DynamicCache
+
+        ids, mask = enc["input_ids"], enc["attention_mask"]
+        width = ids.shape[1]
+        rows: list[list[tuple[Any, Any]]] = []
+        for i in range(ids.shape[0]):
+            length = int(mask[i].sum())
+            row = ids[i : i + 1, width - length : width - 1]
+            layers = _cache_layers(self.model(input_ids=row, use_cache=True).past_key_values)
+            if layers is None:
+                return None
+            rows.append(layers)
+        cache = DynamicCache()
+        for layer in range(len(rows[0])):
+            keys, values = [], []
+            for i, row in enumerate(rows):
+                k, v = row[layer]
+                pad = width - 1 - k.shape[2]
+                keys.append(torch.nn.functional.pad(k, (0, 0, pad, 0)))
+                values.append(torch.nn.functional.pad(v, (0, 0, pad, 0)))
+                rows[i][layer] = (None, None)  # free as we go
+            cache.update(torch.cat(keys), torch.cat(values), layer)
+        return cache
 
     def free_memory(self) -> None:
         """After an out-of-memory error: release cached blocks before retrying smaller."""
