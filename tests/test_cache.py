@@ -409,10 +409,36 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path):
     assert _results(tmp_path)["status"] == "complete"
 
 
-def test_check_determinism_reports(tmp_path):
+def test_check_determinism_through_the_cli(tmp_path):
     cfg = _config(tmp_path, n=5, batch_size=4)
     proc = _cli(tmp_path, "run", str(cfg), "--check-determinism", "3")
     assert proc.returncode == 0, proc.stderr
     r = _results(tmp_path)
     det = r["results"]["tl"]["summary"]["determinism"]
-    assert det["checked"] == 3 and isinstance(det["diverged"], list)
+    assert det == {"checked": 3, "diverged": []}  # fp32 CPU: batched equals batch size 1
+
+
+class _BatchSensitiveBackend(_FlakyBackend):
+    """Writes something different when an article shares its batch: a divergence to catch."""
+
+    def generate(self, spec, batch):
+        return [
+            Generation(text=f"{p.article.id}-{len(batch)}", prompt=p.prompt, new_tokens=1)
+            for p in batch
+        ]
+
+
+def test_check_determinism_reports_divergence(tmp_path):
+    arts = [Article(f"a{i}", "x" * (i + 1)) for i in range(4)]
+    spec = task_spec("summary", TaskConfig(), ModelConfig(name="f", backend="lead"))
+    run = generate_task(
+        _BatchSensitiveBackend(limit=99),
+        spec,
+        arts,
+        model_name="f",
+        batch_size=4,
+        cache=None,
+        check_determinism=2,
+        show_progress=False,
+    )
+    assert run.determinism == {"checked": 2, "diverged": ["a0", "a1"]}

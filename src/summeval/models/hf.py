@@ -479,8 +479,11 @@ class HFBackend:
         ]
 
     def _can_prefill(self, enc: Any, settings: dict[str, Any]) -> bool:
-        """Separate prefill pays off for batched decoder-only greedy/sampled decoding."""
-        if self.is_seq2seq or self.cfg.kv_cache != "dynamic" or self.cfg.compile:
+        """Separate prefill pays off on CPU, where prefill is compute-bound and pad tokens
+        cost as much as real ones; on a GPU one padded prefill beats many small launches."""
+        if self.device != "cpu" or self.is_seq2seq or self.cfg.kv_cache != "dynamic":
+            return False
+        if self.cfg.compile:
             return False
         if int(settings.get("num_beams", 1)) != 1 or enc["input_ids"].shape[0] < 2:
             return False
