@@ -10,7 +10,8 @@ from summeval.errors import ConfigError
 from .conftest import ROOT, basic_config
 
 
-def test_shipped_configs_validate(run_cli):
+def test_shipped_configs_validate(run_cli, monkeypatch):
+    monkeypatch.chdir(ROOT)  # their paths are relative to the repository root
     for name in ("base", "tiny", "cnn_dailymail", "xsum"):
         code, out, err = run_cli("validate", ROOT / "configs" / f"{name}.yaml")
         assert code == 0, err
@@ -20,6 +21,8 @@ def test_shipped_configs_validate(run_cli):
 def test_defaults_and_types(write_config, tmp_path):
     cfg = load_config(write_config(basic_config("x.jsonl", tmp_path)))
     assert cfg.seed == 1234
+    assert cfg.cache is True
+    assert cfg.models[0].batch_size == "auto"
     assert cfg.tasks.headline.max_words == 20
     assert cfg.models[0].tasks == ["summary", "headline"]
     assert cfg.metrics.rouge.types == ["rouge1", "rouge2", "rougeL", "rougeLsum"]
@@ -120,6 +123,18 @@ def test_unknown_backend(run_cli, write_config, tmp_path):
     code, _, err = run_cli("validate", write_config(cfg))
     line = _one_line_error(code, err)
     assert "unknown backend 'hf-seq2sq'" in line and "did you mean 'hf-seq2seq'" in line
+
+
+def test_validate_checks_local_files(run_cli, write_config, tmp_path):
+    cfg = basic_config(tmp_path / "absent.jsonl", tmp_path)
+    code, _, err = run_cli("validate", write_config(cfg))
+    assert "absent.jsonl" in _one_line_error(code, err)
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "1", "article": "x"}\n')
+    cfg = basic_config(data, tmp_path)
+    cfg["models"].append({"name": "m", "backend": "hf-seq2seq", "model": "./no/such/folder"})
+    code, _, err = run_cli("validate", write_config(cfg))
+    assert "models.m.model" in _one_line_error(code, err)
 
 
 def test_set_override_error_is_validated(run_cli, write_config, tmp_path):

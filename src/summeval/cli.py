@@ -81,6 +81,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from summeval.config import load_config, run_name_for
 
     cfg = load_config(args.config, args.overrides)
+    _check_local_inputs(cfg)
     tasks = [t for t in ("summary", "headline") if cfg.tasks.get(t).enabled]
     print(
         f"{args.config}: OK ({len(cfg.models)} model(s): "
@@ -88,6 +89,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"run folder: {Path(cfg.output.dir) / run_name_for(cfg, args.config)})"
     )
     return 0
+
+
+def _check_local_inputs(cfg: object) -> None:
+    """What can be checked without the network or loading a model: the dataset file, local
+    model folders and GGUF files or packages (building a backend loads nothing)."""
+    from summeval.config import SummevalConfig
+    from summeval.data.readers import check_dataset_path
+    from summeval.models import create_backend
+
+    assert isinstance(cfg, SummevalConfig)
+    check_dataset_path(cfg.dataset)
+    for model in cfg.models:
+        create_backend(model, cfg.tasks, cfg.seed)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

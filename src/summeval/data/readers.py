@@ -179,17 +179,24 @@ def _detect_source(cfg: DatasetConfig) -> str:
     }.get(suffixes, "jsonl")
 
 
-def _iter_records(cfg: DatasetConfig, source: str) -> Iterator[RawRecord]:
-    if source == "hf":
-        return read_hf(cfg)
-    assert cfg.path is not None
-    path = Path(cfg.path)
-    if not path.exists():
+def check_dataset_path(cfg: DatasetConfig) -> None:
+    """A local dataset must exist (Hugging Face datasets are checked when loaded)."""
+    if _detect_source(cfg) == "hf" or cfg.path is None:
+        return
+    if not Path(cfg.path).exists():
         raise DataError(
             f"dataset file not found (looked in {Path.cwd()})",
             where=f"dataset.path '{cfg.path}'",
             hint="paths are relative to the folder you run summeval from; fix dataset.path",
         )
+
+
+def _iter_records(cfg: DatasetConfig, source: str) -> Iterator[RawRecord]:
+    if source == "hf":
+        return read_hf(cfg)
+    assert cfg.path is not None
+    check_dataset_path(cfg)
+    path = Path(cfg.path)
     readers = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet, "txt": read_txt}
     if path.is_dir() and source != "txt":
         raise DataError(f"is a folder, but source is '{source}'", where=f"dataset.path '{path}'")
