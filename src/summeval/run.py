@@ -160,10 +160,14 @@ def _final_line(name: str, runs: list[TaskRun], seconds: float) -> None:
     generated = sum(r.generated for r in runs)
     new_tokens = sum(s.new_tokens or 0 for r in runs for s in r.samples if not s.cached)
     hits = sum(r.cache_hits for r in runs)
-    rate = f"{new_tokens / seconds:.1f} tokens/s" if generated and seconds > 0 else "no generation"
+    tokens = (
+        f", {new_tokens} new tokens ({new_tokens / seconds:.1f} tokens/s)"
+        if new_tokens and seconds > 0
+        else ""
+    )
     log(
-        f"{name}: {articles} article-task(s), {generated} generated, {new_tokens} new tokens "
-        f"({rate}), {seconds:.1f} s, cache hits {hits}/{articles}"
+        f"{name}: {articles} article-task(s), {generated} generated{tokens}, {seconds:.1f} s, "
+        f"cache hits {hits}/{articles}"
     )
 
 
