@@ -158,6 +158,7 @@ def generate_task(
     }
     run.cache_hits = len(results)
     misses = [a for a in articles if a.id not in results]
+    miss_ids = {a.id for a in misses}
     bar = tqdm(
         total=len(articles),
         initial=run.cache_hits,
@@ -210,7 +211,7 @@ def generate_task(
                 input_tokens=rec.get("input_tokens"),
                 original_input_tokens=rec.get("original_input_tokens"),
                 new_tokens=rec.get("new_tokens"),
-                cached=art.id not in {a.id for a in misses},
+                cached=art.id not in miss_ids,
             )
         )
     if check_determinism:

@@ -197,6 +197,9 @@ class HFBackend:
             "revision": self.cfg.revision,
             "weights": weights_fingerprint(self.ref),
             "tokenizer": self.cfg.tokenizer,
+            "tokenizer_files": weights_fingerprint(self.cfg.tokenizer)
+            if self.cfg.tokenizer
+            else None,
             "dtype": str(self.dtype),
         }
 
