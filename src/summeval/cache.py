@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ class GenerationCache:
     folder: Path
     model_fp: str
     enabled: bool = True
+    _records: dict[str, dict[str, Any]] | None = field(default=None, init=False, repr=False)
 
     @property
     def path(self) -> Path:
@@ -72,7 +73,11 @@ class GenerationCache:
         return self.folder / f"{self.model_fp}.info.json"
 
     def load(self) -> dict[str, dict[str, Any]]:
-        """All complete records by key (the last copy wins); broken lines are skipped."""
+        """All complete records by key (the last copy wins); broken lines are skipped.
+
+        Read once per run (a model's tasks share it); ``append`` keeps it current."""
+        if self._records is not None:
+            return self._records
         if not self.enabled or not self.path.exists():
             return {}
         records: dict[str, dict[str, Any]] = {}
@@ -86,6 +91,7 @@ class GenerationCache:
                     continue
                 if isinstance(rec, dict) and "key" in rec:
                     records[rec["key"]] = rec
+        self._records = records
         return records
 
     def append(self, records: list[dict[str, Any]]) -> None:
@@ -99,6 +105,8 @@ class GenerationCache:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if self._records is not None:
+            self._records.update((r["key"], r) for r in records)
 
     def _repair_tail(self) -> None:
         """Cut a partial last line (left by a kill) so new lines start clean."""
@@ -142,12 +150,11 @@ def cache_summary(root: Path | None = None) -> list[dict[str, Any]]:
     folder = generations_folder(root)
     out = []
     for path in sorted(folder.glob("*.jsonl")):
-        fp = path.stem
-        info = GenerationCache(folder, fp).load_info()
-        records = GenerationCache(folder, fp).load()
+        cache = GenerationCache(folder, path.stem)
+        info, records = cache.load_info(), cache.load()
         out.append(
             {
-                "fingerprint": fp,
+                "fingerprint": path.stem,
                 "model": info.get("name", "?"),
                 "source": info.get("model") or info.get("gguf_file") or "?",
                 "records": len(records),

@@ -6,9 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from summeval import __version__
 from summeval.errors import EXIT_USER_ERROR, UserError
+
+if TYPE_CHECKING:
+    from summeval.config import SummevalConfig
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,14 +95,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_local_inputs(cfg: object) -> None:
+def _check_local_inputs(cfg: SummevalConfig) -> None:
     """What can be checked without the network or loading a model: the dataset file, local
     model folders and GGUF files or packages (building a backend loads nothing)."""
-    from summeval.config import SummevalConfig
     from summeval.data.readers import check_dataset_path
     from summeval.models import create_backend
 
-    assert isinstance(cfg, SummevalConfig)
     check_dataset_path(cfg.dataset)
     for model in cfg.models:
         create_backend(model, cfg.tasks, cfg.seed)

@@ -132,12 +132,11 @@ class ModelConfig(_Strict):
     @field_validator("backend")
     @classmethod
     def _backend(cls, v: str) -> str:
-        from summeval.models.registry import BACKENDS
+        from summeval.models.registry import unknown_backend
 
-        if v not in BACKENDS:
-            close = difflib.get_close_matches(v, list(BACKENDS), n=1, cutoff=0.4)
-            hint = f"did you mean '{close[0]}'?" if close else f"choose one of {list(BACKENDS)}"
-            raise ValueError(f"unknown backend '{v}'; {hint}")
+        message = unknown_backend(v)
+        if message:
+            raise ValueError(message)
         return v
 
     @field_validator("batch_size")
@@ -265,7 +264,7 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _validation_message(err: ValidationError, data: Any) -> tuple[tuple[Any, ...], str]:
+def _validation_message(err: ValidationError) -> tuple[tuple[Any, ...], str]:
     """Turn pydantic's first error into (key path, human message with a suggestion)."""
     first = err.errors()[0]
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
@@ -296,7 +295,7 @@ def parse_config(data: Any, *, source: str = "<config>", text: str | None = None
     try:
         return SummevalConfig.model_validate(data)
     except ValidationError as err:
-        loc, msg = _validation_message(err, data)
+        loc, msg = _validation_message(err)
         lines = _yaml_lines(text) if text else {}
         line = None
         for cut in range(len(loc), 0, -1):

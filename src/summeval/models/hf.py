@@ -162,6 +162,8 @@ class HFBackend:
             raise ModelError("no model given", where=self.key, hint="set a Hub id or a local path")
         self.ref = ref
         self._check_local(ref)
+        if cfg.tokenizer:
+            self._check_local(cfg.tokenizer)
         self.device = resolve_device(cfg.device)
         self.dtype = resolve_dtype(cfg.dtype, self.device)
         self._tokenizer: Any = None
@@ -278,7 +280,6 @@ class HFBackend:
     def _load_tokenizer(self, ref: str) -> Any:
         from transformers import AutoTokenizer
 
-        self._check_local(ref)
         kw = self._hub_kwargs()
         if not self.is_seq2seq:
             kw["padding_side"] = "left"  # batched decoder-only generation needs left padding
@@ -298,7 +299,6 @@ class HFBackend:
         return AutoModelForSeq2SeqLM if self.is_seq2seq else AutoModelForCausalLM
 
     def _load_model(self, ref: str) -> Any:
-        self._check_local(ref)
         kw = self._hub_kwargs()
         kw["dtype"] = self.dtype
         if not self.cfg.allow_pickle:

@@ -22,13 +22,20 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def check_backend(name: str, where: str = "backend") -> None:
-    """Raise a one-line error naming the nearest known backend."""
+def unknown_backend(name: str) -> str | None:
+    """None for a known backend, else a message naming the nearest known one."""
     if name in BACKENDS:
-        return
+        return None
     close = difflib.get_close_matches(name, list(BACKENDS), n=1, cutoff=0.4)
     hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(BACKENDS)}"
-    raise ConfigError(f"unknown backend '{name}'; {hint}", where=where)
+    return f"unknown backend '{name}'; {hint}"
+
+
+def check_backend(name: str, where: str = "backend") -> None:
+    """Raise a one-line error naming the nearest known backend."""
+    message = unknown_backend(name)
+    if message:
+        raise ConfigError(message, where=where)
 
 
 def create_backend(cfg: ModelConfig, tasks: TasksConfig, seed: int) -> Backend:
