@@ -69,3 +69,22 @@ def basic_config(data_path: Path | str, tmp_path: Path, **extra: Any) -> dict[st
     }
     cfg.update(extra)
     return cfg
+
+
+@pytest.fixture(scope="session")
+def rouge155_home() -> Path:
+    """The official ROUGE-1.5.5 (plain Porter), installed by scripts/test.sh; required in CI."""
+    home = os.environ.get("ROUGE155_HOME", "")
+    script = Path(home) / "ROUGE-1.5.5.pl"
+    kind = Path(home) / "data" / ".exc-db-kind"
+    problem = None
+    if not home or not script.exists():
+        problem = "ROUGE-1.5.5 is not installed (ROUGE155_HOME unset)"
+    elif not kind.exists() or kind.read_text().strip() != "empty=1":
+        problem = f"ROUGE-1.5.5 at {home} uses the WordNet exception DB, not plain Porter"
+    if problem:
+        how = "run: export ROUGE155_HOME=$(EMPTY_EXC_DB=1 bash ../shared/tools/rouge155-setup.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}; {how}")
+        pytest.skip(f"{problem}; {how}")
+    return Path(home)

@@ -1,71 +1,490 @@
-"""ROUGE-1/2/L/Lsum through rouge-score, per article and averaged over articles.
+"""ROUGE from sufficient statistics, computed once per article (the design of sacrebleu).
 
-ROUGE-Lsum needs sentences on separate lines; both prediction and references are split
-with the offline splitter in ``summeval.sentences`` first, so it never silently equals
-ROUGE-L. With several references the best one per measure counts (rouge-score's
-``score_multi``). Scores are on a 0-1 scale.
+For every (article, reference) pair and measure we keep three integers: hits, reference
+length and prediction length (n-gram counts for ROUGE-N, LCS hits and token counts for
+ROUGE-L/Lsum). Scores under any multi-reference mode, averages, bootstrap intervals and
+paired tests are all derived from them; no text is tokenised twice.
+
+Measures: ``rouge1``..``rouge4``; ``rougeL``, the LCS of the whole prediction against the
+whole reference; ``rougeLsum``, the summary-level union LCS over sentences (ROUGE-1.5.5 with
+one sentence per line), with hits clipped by unigram counts as ROUGE-1.5.5 does.
+
+Multi-reference modes, per article:
+
+- ``pooled`` (ROUGE-1.5.5 ``-f A``): R = sum(hits) / sum(|ref|), P = sum(hits) / (k * |pred|);
+- ``max`` (rouge-score ``score_multi``): the reference with the best F, first on ties;
+- ``mean``: precision, recall and F averaged over the references.
+
+F = 2PR / (P + R) per article, then P, R and F are each averaged over articles (ROUGE-1.5.5's
+default, sentence-level averaging), so the mean F may lie below both mean P and mean R.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib.metadata import version
-from typing import Any
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 
-from rouge_score import rouge_scorer
+import numpy as np
 
+from summeval import __version__
+from summeval.metrics.resampling import RESAMPLERS, bootstrap_means, interval
+from summeval.metrics.tokenize import STEMMERS, TOKENIZERS, TextTokenizer, Tokens
 from summeval.sentences import SPLITTER_NAME, split_sentences
 
-Scores = dict[str, dict[str, float]]
+ALL_MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum")
+DEFAULT_MEASURES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+MULTI_REF_MODES = ("pooled", "max", "mean")
+SPLITS = ("sentences", "newline")
+PARTS = ("precision", "recall", "fmeasure")
+DROPPED_WARN = 0.05
+
+PROFILES: dict[str, dict[str, object]] = {
+    # ROUGE-1.5.5 (-m, -f A, one sentence per line for ROUGE-Lsum), its bootstrap.
+    "rouge155": {
+        "tokenizer": "rouge155",
+        "stemmer": "porter155",
+        "multi_ref": "pooled",
+        "split": "sentences",
+        "resampler": "rouge155",
+    },
+    # rouge-score's RougeScorer(use_stemmer=True): score_multi, ROUGE-Lsum on newlines only.
+    "rouge-score": {
+        "tokenizer": "rouge-score",
+        "stemmer": "nltk",
+        "multi_ref": "max",
+        "split": "newline",
+        "resampler": "numpy",
+    },
+    # transformers' run_summarization.py: rouge-score with sentences split for ROUGE-Lsum.
+    "hf": {
+        "tokenizer": "rouge-score",
+        "stemmer": "nltk",
+        "multi_ref": "max",
+        "split": "sentences",
+        "resampler": "numpy",
+    },
+}
 
 
-def _lsum_text(text: str) -> str:
-    return "\n".join(split_sentences(text))
+@dataclass(frozen=True)
+class RougeSettings:
+    """Everything that decides a ROUGE number; a profile fills what is not given."""
+
+    profile: str = "rouge155"
+    measures: tuple[str, ...] = DEFAULT_MEASURES
+    tokenizer: str = "rouge155"
+    stem: bool = True
+    stemmer: str = "porter155"
+    multi_ref: str = "pooled"
+    split: str = "sentences"
+    stopwords: bool = False
+    word_limit: int | None = None
+    byte_limit: int | None = None
+    confidence: float = 0.95
+    resamples: int = 1000
+    resampler: str = "rouge155"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        checks = {
+            "profile": (self.profile, tuple(PROFILES)),
+            "tokenizer": (self.tokenizer, TOKENIZERS),
+            "stemmer": (self.stemmer, STEMMERS),
+            "multi_ref": (self.multi_ref, MULTI_REF_MODES),
+            "split": (self.split, SPLITS),
+            "resampler": (self.resampler, RESAMPLERS),
+        }
+        for key, (value, allowed) in checks.items():
+            if value not in allowed:
+                raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+        for m in self.measures:
+            if m not in ALL_MEASURES:
+                raise ValueError(f"unknown ROUGE measure {m!r}; choose from {ALL_MEASURES}")
+        if self.word_limit is not None and self.byte_limit is not None:
+            raise ValueError("give a length limit in words or in bytes, not both")
+        if not 0 < self.confidence < 1:
+            raise ValueError("confidence must be between 0 and 1, e.g. 0.95")
+        if self.resamples < 1:
+            raise ValueError("resamples must be at least 1")
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def settings_for(profile: str = "rouge155", **overrides: object) -> RougeSettings:
+    """The settings of a profile, with single options (those not None) on top."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown ROUGE profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    values: dict[str, object] = {"profile": profile, **PROFILES[profile]}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if "measures" in values:
+        values["measures"] = tuple(values["measures"])  # type: ignore[arg-type]
+    return RougeSettings(**values)  # type: ignore[arg-type]
+
+
+def _refs_field(ref_counts: Sequence[int]) -> str:
+    lo, hi = (min(ref_counts), max(ref_counts)) if ref_counts else (0, 0)
+    return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+def signature(settings: RougeSettings, ref_counts: Sequence[int] = ()) -> str:
+    """A sacrebleu-style string that names every setting behind a score."""
+    s = settings
+    split = SPLITTER_NAME if s.split == "sentences" else "newline"
+    limit = f"{s.word_limit}w" if s.word_limit else f"{s.byte_limit}b" if s.byte_limit else "no"
+    ci = f"{round(100 * s.confidence, 3):g}%/{s.resamples}/{s.resampler}:{s.seed}"
+    parts = [
+        "rouge",
+        f"profile:{s.profile}",
+        f"refs:{_refs_field(ref_counts)}",
+        f"multi:{s.multi_ref}",
+        f"stem:{s.stemmer if s.stem else 'no'}",
+        f"tok:{s.tokenizer}",
+        f"split:{split}",
+        f"stop:{'smart' if s.stopwords else 'no'}",
+        f"limit:{limit}",
+        "avg:article",
+        f"ci:{ci}",
+        f"v:summeval-{__version__}",
+    ]
+    return "|".join(parts)
+
+
+def text_sentences(text: str, split: str) -> list[str]:
+    """The sentences ROUGE-Lsum sees: our offline splitter, or only the existing newlines."""
+    if split == "sentences":
+        return split_sentences(text)
+    return [line for line in text.split("\n") if line]
+
+
+# --- sufficient statistics -------------------------------------------------------------
+
+
+def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence, bit-parallel (Hyyrö 2004): O(|b|) big-int ops."""
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for i, tok in enumerate(a):
+        masks[tok] = masks.get(tok, 0) | (1 << i)
+    full = (1 << len(a)) - 1
+    v = full
+    for tok in b:
+        m = masks.get(tok)
+        if m:
+            u = v & m
+            v = ((v + u) | (v - u)) & full
+    return len(a) - v.bit_count()
+
+
+def lcs_positions(ref: Sequence[str], pred: Sequence[str]) -> list[int]:
+    """Positions in ``ref`` of one LCS, read back as ROUGE-1.5.5 and rouge-score both do
+    (on a tie, step back in ``ref``)."""
+    n = len(pred)
+    table = [[0] * (n + 1)]
+    prev = table[0]
+    for x in ref:
+        cur = [0]
+        for j, y in enumerate(pred):
+            if x == y:
+                cur.append(prev[j] + 1)
+            else:
+                up, left = prev[j + 1], cur[j]
+                cur.append(up if up >= left else left)
+        table.append(cur)
+        prev = cur
+    i, j = len(ref), n
+    out: list[int] = []
+    while i > 0 and j > 0:
+        if ref[i - 1] == pred[j - 1]:
+            i -= 1
+            j -= 1
+            out.append(i)
+        elif table[i][j - 1] > table[i - 1][j]:
+            j -= 1
+        else:
+            i -= 1
+    out.reverse()
+    return out
+
+
+def union_lcs_hits(
+    ref_sents: Sequence[Sequence[str]],
+    pred_sents: Sequence[Sequence[str]],
+    ref_tokens: Sequence[str],
+    pred_tokens: Sequence[str],
+) -> int:
+    """Summary-level LCS hits: per reference sentence, the union of its LCS with every
+    prediction sentence, each token counted at most as often as it occurs in both texts."""
+    if not ref_sents or not pred_sents:
+        return 0
+    left_ref = Counter(ref_tokens)
+    left_pred = Counter(pred_tokens)
+    hits = 0
+    for r in ref_sents:
+        union: set[int] = set()
+        for c in pred_sents:
+            union.update(lcs_positions(r, c))
+        for pos in sorted(union):
+            t = r[pos]
+            if left_pred[t] > 0 and left_ref[t] > 0:
+                hits += 1
+                left_pred[t] -= 1
+                left_ref[t] -= 1
+    return hits
+
+
+def _ngrams(tokens: Sequence[str], n: int) -> Counter:
+    if n == 1:
+        return Counter(tokens)
+    return Counter(zip(*(tokens[i:] for i in range(n)), strict=False))
+
+
+def _overlap(a: Counter, b: Counter) -> int:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(min(c, b[g]) for g, c in a.items() if g in b)
 
 
 @dataclass
-class RougeScorer:
-    """Scores one prediction against one or more references."""
+class _Text:
+    """One tokenised text with its n-gram counts made on demand."""
 
-    types: tuple[str, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-    use_stemmer: bool = True
+    tok: Tokens
+    grams: dict[int, Counter] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._scorer = rouge_scorer.RougeScorer(list(self.types), use_stemmer=self.use_stemmer)
+    def ngrams(self, n: int) -> Counter:
+        got = self.grams.get(n)
+        if got is None:
+            got = self.grams[n] = _ngrams(self.tok.tokens, n)
+        return got
+
+    @property
+    def one_sentence(self) -> bool:
+        s = self.tok.sentences
+        return len(s) == 1 and s[0] is self.tok.tokens
+
+
+def pair_counts(pred: _Text, ref: _Text, measures: Sequence[str]) -> list[tuple[int, int, int]]:
+    """(hits, reference length, prediction length) for each measure."""
+    out: list[tuple[int, int, int]] = []
+    lcs: int | None = None
+    p, r = pred.tok.tokens, ref.tok.tokens
+    for m in measures:
+        if m == "rougeL":
+            lcs = lcs_length(r, p) if lcs is None else lcs
+            out.append((lcs, len(r), len(p)))
+        elif m == "rougeLsum":
+            if pred.one_sentence and ref.one_sentence:
+                hits = lcs = lcs_length(r, p) if lcs is None else lcs
+            else:
+                hits = union_lcs_hits(ref.tok.sentences, pred.tok.sentences, r, p)
+            out.append((hits, sum(map(len, ref.tok.sentences)), len(p)))
+        else:
+            n = int(m[5:])
+            out.append(
+                (
+                    _overlap(pred.ngrams(n), ref.ngrams(n)),
+                    max(len(r) - n + 1, 0),
+                    max(len(p) - n + 1, 0),
+                )
+            )
+    return out
+
+
+@dataclass
+class RougeStats:
+    """Sufficient statistics of a corpus: ``counts[pair, measure] = (hits, |ref|, |pred|)``;
+    the pairs of article ``i`` are ``offsets[i]:offsets[i+1]``."""
+
+    settings: RougeSettings
+    ids: list[str]
+    counts: np.ndarray
+    offsets: np.ndarray
+    letters: int = 0
+    dropped: int = 0
+    multi_sentence_predictions: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def ref_counts(self) -> list[int]:
+        return np.diff(self.offsets).tolist()
 
     @property
     def signature(self) -> str:
-        """How these numbers were made, sacrebleu style."""
-        stem = "porter" if self.use_stemmer else "no"
-        return (
-            f"rouge|multi:max|stem:{stem}|tok:rouge-score|split:{SPLITTER_NAME}"
-            f"|v:rouge-score-{version('rouge-score')}"
-        )
+        return signature(self.settings, self.ref_counts)
 
-    def score(self, prediction: str, references: list[str]) -> Scores | None:
-        """Per-measure precision/recall/F1; None when there is no reference."""
-        refs = [r for r in references if r.strip()]
+    @property
+    def dropped_share(self) -> float:
+        return self.dropped / self.letters if self.letters else 0.0
+
+
+def compute_stats(
+    ids: Sequence[str],
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str]],
+    settings: RougeSettings,
+) -> RougeStats:
+    """Tokenise each text once and count hits for every measure and reference.
+
+    Every article needs at least one reference; the caller leaves out those without.
+    """
+    tokenizer = TextTokenizer(
+        settings.tokenizer,
+        settings.stemmer if settings.stem else None,
+        settings.stopwords,
+        settings.word_limit,
+        settings.byte_limit,
+    )
+    measures = settings.measures
+    rows: list[list[tuple[int, int, int]]] = []
+    offsets = [0]
+    letters = dropped = multi = 0
+    for pred_text, refs in zip(predictions, references, strict=True):
         if not refs:
-            return None
-        pred = _lsum_text(prediction)
-        targets = [_lsum_text(r) for r in refs]
-        if len(targets) == 1:
-            result = self._scorer.score(targets[0], pred)
+            raise ValueError("every scored article needs at least one reference")
+        pred = _Text(tokenizer(text_sentences(pred_text, settings.split)))
+        multi += len(pred.tok.sentences) > 1
+        letters += pred.tok.letters
+        dropped += pred.tok.dropped
+        for ref_text in refs:
+            ref = _Text(tokenizer(text_sentences(ref_text, settings.split)))
+            letters += ref.tok.letters
+            dropped += ref.tok.dropped
+            rows.append(pair_counts(pred, ref, measures))
+        offsets.append(len(rows))
+    counts = np.asarray(rows, dtype=np.int64).reshape(len(rows), len(measures), 3)
+    return RougeStats(
+        settings, list(ids), counts, np.asarray(offsets, dtype=np.int64), letters, dropped, multi
+    )
+
+
+# --- scores from statistics -------------------------------------------------------------
+
+
+def _prf(hits: np.ndarray, ref_len: np.ndarray, pred_len: np.ndarray) -> np.ndarray:
+    """Precision, recall, F1 as rows of a (3, n) array; 0 where a denominator is 0."""
+    hits = hits.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(pred_len > 0, hits / np.maximum(pred_len, 1), 0.0)
+        r = np.where(ref_len > 0, hits / np.maximum(ref_len, 1), 0.0)
+        f = np.where(p + r > 0, 2 * p * r / np.where(p + r > 0, p + r, 1.0), 0.0)
+    return np.stack([p, r, f])
+
+
+def article_scores(stats: RougeStats, multi_ref: str | None = None) -> dict[str, np.ndarray]:
+    """Per-article precision, recall and F1 for each measure: ``{measure: (3, n_articles)}``."""
+    mode = multi_ref or stats.settings.multi_ref
+    starts = stats.offsets[:-1]
+    sizes = np.diff(stats.offsets)
+    out: dict[str, np.ndarray] = {}
+    for k, measure in enumerate(stats.settings.measures):
+        c = stats.counts[:, k, :]
+        if stats.n == 0:
+            out[measure] = np.zeros((3, 0))
+        elif mode == "pooled" or (sizes == 1).all():
+            sums = np.add.reduceat(c, starts, axis=0) if mode == "pooled" else c
+            out[measure] = _prf(sums[:, 0], sums[:, 1], sums[:, 2])
         else:
-            result = self._scorer.score_multi(targets, pred)
+            per_pair = _prf(c[:, 0], c[:, 1], c[:, 2])
+            if mode == "mean":
+                out[measure] = np.add.reduceat(per_pair, starts, axis=1) / sizes
+            else:  # max: the reference with the highest F, the first one on ties
+                best = [s + int(np.argmax(per_pair[2, s : s + z])) for s, z in zip(starts, sizes)]
+                out[measure] = per_pair[:, best]
+    return out
+
+
+@dataclass
+class CorpusScores:
+    """Averages with bootstrap intervals, per-article scores, and how they were made."""
+
+    settings: RougeSettings
+    signature: str
+    ids: list[str]
+    per_article: dict[str, np.ndarray]
+    aggregate: dict[str, dict[str, float]]
+    dropped_share: float
+    warnings: list[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def article(self, i: int) -> dict[str, dict[str, float]]:
+        """Scores of the i-th article: ``{measure: {precision, recall, fmeasure}}``."""
         return {
-            name: {"precision": s.precision, "recall": s.recall, "fmeasure": s.fmeasure}
-            for name, s in result.items()
+            m: {part: float(v[j, i]) for j, part in enumerate(PARTS)}
+            for m, v in self.per_article.items()
         }
 
 
-def average(per_article: list[Scores | None]) -> dict[str, Any]:
-    """Mean precision/recall/F1 per measure over the articles that have references."""
-    scored = [s for s in per_article if s is not None]
-    out: dict[str, Any] = {"n_scored": len(scored), "n_unscored": len(per_article) - len(scored)}
-    if not scored:
-        return out
-    for name in scored[0]:
-        for part in ("precision", "recall", "fmeasure"):
-            out[f"{name}_{part}"] = sum(s[name][part] for s in scored) / len(scored)
+def aggregate(
+    per_article: dict[str, np.ndarray], settings: RougeSettings
+) -> dict[str, dict[str, float]]:
+    """Mean P/R/F per measure with the bootstrap interval of each (``<part>_low/_high``)."""
+    out: dict[str, dict[str, float]] = {}
+    for measure, values in per_article.items():
+        row: dict[str, float] = {}
+        n = values.shape[1]
+        means = (
+            bootstrap_means(values, settings.resamples, settings.resampler, settings.seed)
+            if n
+            else None
+        )
+        for j, part in enumerate(PARTS):
+            row[part] = float(values[j].mean()) if n else 0.0
+            low, high = interval(means[j], settings.confidence) if means is not None else (0, 0)
+            row[f"{part}_low"], row[f"{part}_high"] = low, high
+        out[measure] = row
     return out
+
+
+def score_corpus(
+    ids: Sequence[str],
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str]],
+    settings: RougeSettings,
+) -> CorpusScores:
+    """Score a corpus: statistics once, then per-article scores, means and intervals."""
+    stats = compute_stats(ids, predictions, references, settings)
+    return scores_from_stats(stats)
+
+
+def scores_from_stats(stats: RougeStats) -> CorpusScores:
+    settings = stats.settings
+    per_article = article_scores(stats)
+    warnings: list[str] = []
+    share = stats.dropped_share
+    if share > DROPPED_WARN:
+        warnings.append(
+            f"the {settings.tokenizer} tokeniser dropped {100 * share:.1f}% of letters and digits "
+            "(non-ASCII text?); use tokenizer: unicode for other languages"
+        )
+    if (
+        "rougeLsum" in settings.measures
+        and stats.n
+        and stats.multi_sentence_predictions == 0
+        and settings.split == "newline"
+    ):
+        warnings.append(
+            "no prediction has more than one line, so ROUGE-Lsum equals ROUGE-L "
+            "(split: newline); use split: sentences to split sentences first"
+        )
+    return CorpusScores(
+        settings,
+        stats.signature,
+        stats.ids,
+        per_article,
+        aggregate(per_article, settings),
+        share,
+        warnings,
+    )
+
+
+def with_measures(settings: RougeSettings, measures: Sequence[str]) -> RougeSettings:
+    return replace(settings, measures=tuple(measures))

@@ -1,0 +1,205 @@
+"""Text -> ROUGE tokens: length limits, tokenisers, stopwords and stemmers.
+
+Three tokenisers, each a function from one line of text to its tokens:
+
+- ``rouge155``: ROUGE-1.5.5's. ASCII-lowercase, ``-`` becomes `` - ``, every other character
+  outside ``[A-Za-z0-9-]`` becomes a space; then only tokens starting with ``[a-z0-9$]`` count,
+  so a hyphen separates words but is never a token itself.
+- ``rouge-score``: rouge-score 0.1.2's. Unicode-lowercase, every run outside ``[a-z0-9]``
+  becomes a space (hyphens join nothing and count for nothing).
+- ``unicode``: for other languages. Lowercase; a token is a run of letters, marks and digits
+  in any script, and each Chinese/Japanese character is a token of its own.
+
+Stemmers (words over 3 characters only, as both ROUGE-1.5.5 and rouge-score do):
+``porter155`` (ROUGE-1.5.5's Porter, see ``porter155``) and ``nltk`` (nltk's PorterStemmer,
+which rouge-score uses).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import regex
+
+TOKENIZERS = ("rouge155", "rouge-score", "unicode")
+STEMMERS = ("porter155", "nltk")
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_R155_DROP = re.compile(r"[^A-Za-z0-9\-]")
+_R155_START = re.compile(r"[a-z0-9$]")
+_RS_DROP = re.compile(r"[^a-z0-9]+")
+_UNICODE_TOKEN = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}]--[\p{Han}\p{Hiragana}\p{Katakana}]]+",
+    regex.V1,
+)
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def _tok_rouge155(line: str) -> list[str]:
+    text = _R155_DROP.sub(" ", line.replace("-", " - "))
+    return [t for t in text.split() if _R155_START.match(t)]
+
+
+def _tok_rouge_score(line: str) -> list[str]:
+    return _RS_DROP.sub(" ", line).split()
+
+
+def _tok_unicode(line: str) -> list[str]:
+    return _UNICODE_TOKEN.findall(line)
+
+
+def lowercase(text: str, tokenizer: str) -> str:
+    """ROUGE-1.5.5 lowercases ASCII only (``tr/A-Z/a-z/``); the others use ``str.lower``."""
+    return text.translate(_ASCII_LOWER) if tokenizer == "rouge155" else text.lower()
+
+
+_TOKENIZE: dict[str, Callable[[str], list[str]]] = {
+    "rouge155": _tok_rouge155,
+    "rouge-score": _tok_rouge_score,
+    "unicode": _tok_unicode,
+}
+
+
+@lru_cache(maxsize=1)
+def smart_stopwords() -> frozenset[str]:
+    """ROUGE-1.5.5's stopword list (``smart_common_words.txt``, 598 words), used by ``-s``."""
+    text = resources.files("summeval.metrics").joinpath("data/smart_common_words.txt")
+    return frozenset(text.read_text(encoding="ascii").split())
+
+
+def _stemmer(name: str | None) -> Callable[[str], str] | None:
+    if name is None:
+        return None
+    if name == "porter155":
+        from summeval.metrics.porter155 import stem
+
+        return stem
+    if name == "nltk":
+        from nltk.stem.porter import PorterStemmer
+
+        return lru_cache(maxsize=200_000)(PorterStemmer().stem)
+    raise ValueError(f"unknown stemmer {name!r}; choose one of {', '.join(STEMMERS)}")
+
+
+def limit_words(lines: list[str], limit: int) -> list[str]:
+    """The first ``limit`` whitespace-separated words, kept line by line (ROUGE-1.5.5 ``-l``)."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        words = line.split()
+        if used + len(words) < limit:
+            out.append(line)
+            used += len(words)
+        else:
+            out.append(" ".join(words[: limit - used]))
+            break
+    return out
+
+
+def _cut_bytes(line: str, n: int) -> str:
+    return line.encode("utf-8")[:n].decode("utf-8", errors="ignore")
+
+
+def limit_bytes(lines: list[str], limit: int) -> list[str]:
+    """The first ``limit`` bytes of the lines, not counting the spaces that join them (``-b``)."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        size = len(line.encode("utf-8"))
+        if used + size < limit:
+            out.append(line)
+            used += size
+        else:
+            out.append(_cut_bytes(line, limit - used))
+            break
+    return out
+
+
+def limit_bytes_per_line_rouge155(lines: list[str], limit: int) -> list[str]:
+    """ROUGE-1.5.5's byte limit for ROUGE-L (``readText_LCS``): its running total never grows,
+    so every line under ``limit`` bytes is kept whole, up to the first longer line, cut."""
+    out: list[str] = []
+    for line in lines:
+        if len(line.encode("utf-8")) < limit:
+            out.append(line)
+        else:
+            out.append(_cut_bytes(line, limit))
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """One text, tokenised: all tokens (for n-grams) and tokens per sentence (for ROUGE-Lsum)."""
+
+    tokens: list[str]
+    sentences: list[list[str]]
+    letters: int  # letters and digits in the text
+    dropped: int  # ... of which the tokeniser dropped
+
+
+class TextTokenizer:
+    """Turns a text, given as its sentences, into ROUGE tokens under one set of options."""
+
+    def __init__(
+        self,
+        tokenizer: str = "rouge155",
+        stemmer: str | None = "porter155",
+        stopwords: bool = False,
+        word_limit: int | None = None,
+        byte_limit: int | None = None,
+    ) -> None:
+        if tokenizer not in _TOKENIZE:
+            raise ValueError(f"unknown tokenizer {tokenizer!r}; choose one of {TOKENIZERS}")
+        self.tokenizer = tokenizer
+        self._split = _TOKENIZE[tokenizer]
+        self._stem = _stemmer(stemmer)
+        self._stop = smart_stopwords() if stopwords else frozenset()
+        self.word_limit = word_limit
+        self.byte_limit = byte_limit
+        self._cache: dict[str, tuple[list[str], int]] = {}
+
+    def _line_tokens(self, line: str) -> tuple[list[str], int]:
+        """Tokens of one lowercased line (split, stopwords dropped, long words stemmed), and
+        how many letters and digits the split kept."""
+        cached = self._cache.get(line)
+        if cached is not None:
+            return cached
+        raw = self._split(line)
+        kept = sum(len(_ALNUM.findall(t)) for t in raw) if raw else 0
+        stop, stem = self._stop, self._stem
+        if stop:
+            raw = [t for t in raw if t not in stop]
+        if stem is not None:
+            raw = [stem(t) if len(t) > 3 else t for t in raw]
+        if len(self._cache) < 100_000:
+            self._cache[line] = (raw, kept)
+        return raw, kept
+
+    def __call__(self, sentences: list[str]) -> Tokens:
+        lines = [lowercase(s, self.tokenizer) for s in sentences]
+        if self.word_limit is not None:
+            lines = limit_words(lines, self.word_limit)
+            lcs_lines = lines
+        elif self.byte_limit is not None:
+            lcs_lines = (
+                limit_bytes_per_line_rouge155(lines, self.byte_limit)
+                if self.tokenizer == "rouge155"
+                else None
+            )
+            lines = limit_bytes(lines, self.byte_limit)
+            lcs_lines = lcs_lines if lcs_lines is not None else lines
+        else:
+            lcs_lines = lines
+        text = " ".join(lines)
+        tokens, kept = self._line_tokens(text)
+        sents = [tokens] if len(lcs_lines) == 1 and lcs_lines[0] == text else [
+            self._line_tokens(s)[0] for s in lcs_lines
+        ]
+        # A length limit cuts text on purpose: only what the tokeniser drops counts.
+        letters = len(_ALNUM.findall(text))
+        return Tokens(tokens, sents, letters, max(letters - kept, 0))
