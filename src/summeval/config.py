@@ -162,17 +162,67 @@ class ModelConfig(_Strict):
         return list(dict.fromkeys(v))
 
 
-class RougeConfig(_Strict):
-    """ROUGE settings: which measures, and Porter stemming."""
+RougeMeasure = Literal["rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum"]
 
-    types: list[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"]] = Field(
-        default_factory=lambda: ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+
+class RougeConfig(_Strict):
+    """ROUGE settings. A profile bundles tokeniser, stemmer, multi-reference mode and
+    sentence splitting (see docs/rouge.md); a single option given here overrides it."""
+
+    profile: Literal["rouge155", "rouge-score", "hf"] = "rouge155"
+    types: list[RougeMeasure] = Field(
+        default_factory=lambda: ["rouge1", "rouge2", "rougeL", "rougeLsum"], min_length=1
     )
-    use_stemmer: bool = True
+    stem: bool = True
+    tokenizer: Literal["rouge155", "rouge-score", "unicode"] | None = None
+    multi_ref: Literal["pooled", "max", "mean"] | None = None
+    split: Literal["sentences", "newline"] | None = None
+    stopwords: bool = False
+    word_limit: int | None = Field(default=None, gt=0)
+    byte_limit: int | None = Field(default=None, gt=0)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    bootstrap: int = Field(default=1000, ge=1)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> RougeConfig:
+        if self.word_limit is not None and self.byte_limit is not None:
+            raise ValueError("give word_limit or byte_limit, not both")
+        return self
+
+    def settings(self) -> Any:
+        """The resolved ``RougeSettings`` (profile defaults with these options on top)."""
+        from summeval.metrics.rouge import settings_for
+
+        return settings_for(
+            self.profile,
+            measures=tuple(dict.fromkeys(self.types)),
+            tokenizer=self.tokenizer,
+            stem=self.stem,
+            multi_ref=self.multi_ref,
+            split=self.split,
+            stopwords=self.stopwords,
+            word_limit=self.word_limit,
+            byte_limit=self.byte_limit,
+            confidence=self.confidence,
+            resamples=self.bootstrap,
+            seed=self.seed,
+        )
+
+
+class SignificanceConfig(_Strict):
+    """Paired tests of every model against a baseline, per task and ROUGE measure (F1)."""
+
+    baseline: str | None = None  # a model name; default: the first model
+    all_pairs: bool = False
+    bootstrap: int = Field(default=1000, ge=1)
+    permutations: int = Field(default=10000, ge=1)
+    seed: int = 0
 
 
 class MetricsConfig(_Strict):
     rouge: RougeConfig = Field(default_factory=RougeConfig)
+    significance: SignificanceConfig = Field(default_factory=SignificanceConfig)
 
 
 class OutputConfig(_Strict):
@@ -200,6 +250,12 @@ class SummevalConfig(_Strict):
             if m.name in seen:
                 raise ValueError(f"two models are named '{m.name}'; model names must be unique")
             seen.add(m.name)
+        baseline = self.metrics.significance.baseline
+        if baseline is not None and baseline not in seen:
+            raise ValueError(
+                f"metrics.significance.baseline '{baseline}' is not a model name; "
+                f"choose one of: {', '.join(m.name for m in self.models)}"
+            )
         return self
 
 

@@ -19,8 +19,15 @@ from typing import Any
 
 from summeval.generate import TaskRun
 
-MEASURES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-SHORT = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "rougeLsum": "R-Lsum"}
+MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum")
+SHORT = {
+    "rouge1": "R-1",
+    "rouge2": "R-2",
+    "rouge3": "R-3",
+    "rouge4": "R-4",
+    "rougeL": "R-L",
+    "rougeLsum": "R-Lsum",
+}
 TRACKED_PACKAGES = (
     "summeval",
     "torch",
@@ -96,37 +103,114 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def _cell(summary: dict[str, Any] | None, measure: str) -> str:
+def _rouge(summary: dict[str, Any] | None, measure: str) -> dict[str, float] | None:
     if summary is None:
-        return "—"
-    value = summary.get(f"{measure}_fmeasure")
-    return "n/a" if value is None else f"{100 * value:.2f}"
+        return None
+    return summary.get("rouge", {}).get(measure)
+
+
+def _measures(results: dict[str, dict[str, dict[str, Any]]], task: str) -> list[str]:
+    """The ROUGE measures present for a task, in the standard order."""
+    found = {m for by_task in results.values() for m in (by_task.get(task) or {}).get("rouge", {})}
+    return [m for m in MEASURES if m in found]
+
+
+def _marks(significance: dict[str, list[dict[str, Any]]], task: str) -> dict[tuple[str, str], str]:
+    """(model, measure) -> ' ▲' / ' ▼' where a model is significantly better/worse than the
+    baseline it was tested against."""
+    out: dict[tuple[str, str], str] = {}
+    for test in significance.get(task, []):
+        for measure, r in test["measures"].items():
+            if r["significant"]:
+                out[(test["system"], measure)] = " ▲" if r["delta"] > 0 else " ▼"
+    return out
 
 
 def table_rows(
-    results: dict[str, dict[str, dict[str, Any]]], tasks: list[str]
+    results: dict[str, dict[str, dict[str, Any]]],
+    tasks: list[str],
+    significance: dict[str, list[dict[str, Any]]] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: a row per model, per task R-1/R-2/R-L/R-Lsum F1 (x100) and n."""
+    """Header and rows: a row per model; per task each measure's F1 x100 with its 95%
+    interval, significance marks against the baseline, and n."""
+    significance = significance or {}
     header = ["model"]
+    by_task = {t: _measures(results, t) for t in tasks}
     for task in tasks:
-        header += [f"{task} {SHORT[m]}" for m in MEASURES] + [f"{task} n"]
+        header += [f"{task} {SHORT[m]}" for m in by_task[task]] + [f"{task} n"]
     rows = []
-    for model, by_task in results.items():
+    for model, summaries in results.items():
         row = [model]
         for task in tasks:
-            summary = by_task.get(task)
-            row += [_cell(summary, m) for m in MEASURES]
+            marks = _marks(significance, task)
+            summary = summaries.get(task)
+            for m in by_task[task]:
+                r = _rouge(summary, m)
+                row.append(
+                    "—"
+                    if r is None
+                    else f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, "
+                    f"{100 * r['fmeasure_high']:.2f}]{marks.get((model, m), '')}"
+                )
             row.append("—" if summary is None else str(summary.get("n_scored", 0)))
         rows.append(row)
     return header, rows
 
 
-def render_markdown(run: str, header: list[str], rows: list[list[str]], notes: list[str]) -> str:
+def csv_rows(
+    results: dict[str, dict[str, dict[str, Any]]], tasks: list[str]
+) -> tuple[list[str], list[list[str]]]:
+    """Machine-readable table: F1, its interval bounds, P and R per task x measure (0-100)."""
+    header = ["model"]
+    by_task = {t: _measures(results, t) for t in tasks}
+    parts = ("fmeasure", "fmeasure_low", "fmeasure_high", "precision", "recall")
+    for task in tasks:
+        header += [f"{task}_{m}_{p}" for m in by_task[task] for p in parts] + [f"{task}_n"]
+    rows = []
+    for model, summaries in results.items():
+        row = [model]
+        for task in tasks:
+            summary = summaries.get(task)
+            for m in by_task[task]:
+                r = _rouge(summary, m)
+                row += ["" if r is None else f"{100 * r[p]:.4f}" for p in parts]
+            row.append("" if summary is None else str(summary.get("n_scored", 0)))
+        rows.append(row)
+    return header, rows
+
+
+def significance_lines(significance: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """A Markdown table of the paired tests: ΔF1 and both p-values per task x measure."""
+    rows = [
+        f"| {task} | {t['system']} | {t['baseline']} | {SHORT.get(m, m)} | {r['n']} | "
+        f"{100 * r['delta']:+.2f} | {r['paired_bootstrap_p']:.4f} | "
+        f"{r['approximate_randomization_p']:.4f} |{' yes' if r['significant'] else ''} |"
+        for task, tests in significance.items()
+        for t in tests
+        for m, r in t["measures"].items()
+    ]
+    if not rows:
+        return []
+    return [
+        "## Paired significance (F1)",
+        "",
+        "| task | model | baseline | measure | n | ΔF1 | p (paired bootstrap) "
+        "| p (approx. randomisation) | p < 0.05 in both |",
+        "|---|---|---|---|---:|---:|---:|---:|---|",
+        *rows,
+        "",
+    ]
+
+
+def render_markdown(
+    run: str, header: list[str], rows: list[list[str]], notes: list[str], extra: list[str]
+) -> str:
     lines = [f"# summeval results: {run}", ""]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines.append("")
+    lines += extra
     lines += [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
 
@@ -139,9 +223,33 @@ def render_csv(header: list[str], rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
+def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: int) -> list[str]:
+    """Scale, n, legend and the scoring signature of each task."""
+    notes = [
+        "ROUGE F1 on a 0-100 scale with its 95% bootstrap interval; precision, recall and "
+        "data statistics are in results.json.",
+        f"n = articles scored; articles used: {articles_used}.",
+        "▲/▼: significantly better/worse than the baseline (p < 0.05 in both paired tests).",
+    ]
+    signatures: dict[str, str] = {}
+    for by_task in results.values():
+        for task, summary in by_task.items():
+            if summary and summary.get("signature"):
+                signatures.setdefault(task, summary["signature"])
+    notes += [f"Signature ({task}): `{sig}`" for task, sig in signatures.items()]
+    return notes
+
+
 def write_tables(
-    run_dir: Path, run: str, results: dict[str, Any], tasks: list[str], notes: list[str]
+    run_dir: Path,
+    run: str,
+    results: dict[str, Any],
+    tasks: list[str],
+    significance: dict[str, list[dict[str, Any]]],
+    articles_used: int,
 ) -> None:
-    header, rows = table_rows(results, tasks)
-    write_atomic(run_dir / "table.md", render_markdown(run, header, rows, notes))
-    write_atomic(run_dir / "table.csv", render_csv(header, rows))
+    header, rows = table_rows(results, tasks, significance)
+    notes = table_notes(results, articles_used)
+    md = render_markdown(run, header, rows, notes, significance_lines(significance))
+    write_atomic(run_dir / "table.md", md)
+    write_atomic(run_dir / "table.csv", render_csv(*csv_rows(results, tasks)))

@@ -15,7 +15,9 @@ from summeval.cache import GenerationCache, generations_folder, model_fingerprin
 from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
 from summeval.data import Article, load_articles
 from summeval.generate import TaskRun, generate_task
-from summeval.metrics.rouge import RougeScorer, average
+from summeval.metrics.datastats import corpus_stats
+from summeval.metrics.rouge import RougeSettings, score_corpus
+from summeval.metrics.significance import ModelScores, compare_models
 from summeval.models import create_backend
 from summeval.results import (
     git_commit,
@@ -47,25 +49,50 @@ class RunOutcome:
     results: dict[str, Any]
 
 
-def summarise_task(task_run: TaskRun) -> dict[str, Any]:
-    """Averages and counts for one model x task."""
+def score_task(
+    task_run: TaskRun, articles: dict[str, str], settings: RougeSettings
+) -> tuple[dict[str, Any], ModelScores]:
+    """ROUGE with intervals, data statistics and counts for one model x task.
+
+    Articles without a reference are not scored (counted in ``n_unscored``); per-article
+    scores are stored on the samples.
+    """
     samples = task_run.samples
-    summary = average([s.scores for s in samples])
-    summary.update(
-        {
-            "n_articles": len(samples),
-            "n_truncated": sum(s.truncated for s in samples),
-            "n_empty_predictions": sum(not s.prediction.strip() for s in samples),
-            "new_tokens": sum(s.new_tokens or 0 for s in samples),
-            "cache_hits": task_run.cache_hits,
-            "generated": task_run.generated,
-            "max_batch_size": max(task_run.batch_sizes, default=0),
-            "seconds": round(task_run.seconds, 3),
-        }
+    scored = [s for s in samples if any(r.strip() for r in s.references)]
+    corpus = score_corpus(
+        [s.id for s in scored],
+        [s.prediction for s in scored],
+        [[r for r in s.references if r.strip()] for s in scored],
+        settings,
     )
+    for i, sample in enumerate(scored):
+        sample.scores = corpus.article(i)
+    summary: dict[str, Any] = {
+        "n_scored": len(scored),
+        "n_unscored": len(samples) - len(scored),
+        "rouge": corpus.aggregate,
+        "signature": corpus.signature,
+        "tokenizer_dropped": corpus.dropped_share,
+        "warnings": corpus.warnings,
+        "data_stats": corpus_stats(
+            [s.prediction for s in samples],
+            [articles.get(s.id) for s in samples],
+            [s.references for s in samples],
+            [s.truncated for s in samples],
+        ),
+        "n_articles": len(samples),
+        "n_truncated": sum(s.truncated for s in samples),
+        "n_empty_predictions": sum(not s.prediction.strip() for s in samples),
+        "new_tokens": sum(s.new_tokens or 0 for s in samples),
+        "cache_hits": task_run.cache_hits,
+        "generated": task_run.generated,
+        "max_batch_size": max(task_run.batch_sizes, default=0),
+        "seconds": round(task_run.seconds, 3),
+    }
     if task_run.determinism is not None:
         summary["determinism"] = task_run.determinism
-    return summary
+    per_article = ModelScores(corpus.ids, {m: v[2] for m, v in corpus.per_article.items()})
+    return summary, per_article
 
 
 def _data_line(report: Any) -> str:
@@ -84,10 +111,10 @@ def run_model(
     model_cfg: ModelConfig,
     tasks: list[str],
     articles: list[Article],
-    scorer: RougeScorer,
+    settings: RougeSettings,
     run_dir: Path,
     options: RunOptions,
-    on_task_done: Callable[[str, str, dict[str, Any], dict[str, Any]], None],
+    on_task_done: Callable[[str, str, dict[str, Any], dict[str, Any], ModelScores], None],
 ) -> None:
     """Generate and score every task of one model; the model loads only on a cache miss."""
     backend = create_backend(model_cfg, config.tasks, config.seed)
@@ -97,6 +124,7 @@ def run_model(
         enabled=options.use_cache and config.cache,
     )
     t0 = time.perf_counter()
+    bodies = {a.id: a.text for a in articles}
     runs: list[TaskRun] = []
     try:
         for task in tasks:
@@ -113,11 +141,12 @@ def run_model(
                 show_progress=options.show_progress,
             )
             runs.append(task_run)
-            for sample in task_run.samples:
-                sample.scores = scorer.score(sample.prediction, sample.references)
+            summary, per_article = score_task(task_run, bodies, settings)
+            for warning in summary["warnings"]:
+                log(f"{model_cfg.name}/{task}: {warning}")
             write_samples(run_dir, task_run)
             info = _model_info(backend, model_cfg, cache, runs)
-            on_task_done(model_cfg.name, task, summarise_task(task_run), info)
+            on_task_done(model_cfg.name, task, summary, info, per_article)
             if task_run.determinism and task_run.determinism["diverged"]:
                 log(
                     f"{model_cfg.name}/{task}: batched output differs from batch size 1 for "
@@ -191,10 +220,14 @@ def execute(
 
     articles, report = load_articles(config.dataset)
     log(_data_line(report))
-    scorer = RougeScorer(tuple(config.metrics.rouge.types), config.metrics.rouge.use_stemmer)
+    settings = config.metrics.rouge.settings()
+    sig_cfg = config.metrics.significance
+    baseline = sig_cfg.baseline or config.models[0].name
     enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
     results: dict[str, dict[str, Any]] = {}
     models_info: dict[str, Any] = {}
+    per_article: dict[str, dict[str, ModelScores]] = {}
+    significance: dict[str, list[dict[str, Any]]] = {}
     head: dict[str, Any] = {
         "summeval_version": __version__,
         "run": run_name,
@@ -204,7 +237,7 @@ def execute(
         "git_commit": git_commit(),
         "versions": package_versions(),
         "scale": "0-1 (tables: 0-100)",
-        "signature": scorer.signature,
+        "rouge_settings": settings.to_dict(),
         "data": report.to_dict(),
     }
 
@@ -214,20 +247,28 @@ def execute(
             "status": status,
             "models": models_info,
             "results": results,
+            "significance": significance,
             "timings": {"total_seconds": round(time.perf_counter() - started, 3)},
         }
         write_json(run_dir / "results.json", doc)
-        notes = [
-            "ROUGE F1 on a 0-100 scale; precision and recall are in results.json.",
-            f"n = articles scored; articles used: {report.used}.",
-            f"Signature: `{scorer.signature}`",
-        ]
-        write_tables(run_dir, run_name, results, enabled, notes)
+        write_tables(run_dir, run_name, results, enabled, significance, report.used)
         return doc
 
-    def on_task_done(model: str, task: str, summary: dict[str, Any], info: dict[str, Any]) -> None:
+    def on_task_done(
+        model: str, task: str, summary: dict[str, Any], info: dict[str, Any], scores: ModelScores
+    ) -> None:
         results.setdefault(model, {})[task] = summary
         models_info[model] = info
+        per_article.setdefault(task, {})[model] = scores
+        significance[task] = compare_models(
+            per_article[task],
+            baseline,
+            all_pairs=sig_cfg.all_pairs,
+            bootstrap=sig_cfg.bootstrap,
+            permutations=sig_cfg.permutations,
+            resampler=settings.resampler,
+            seed=sig_cfg.seed,
+        )
         save("running")
 
     try:
@@ -235,7 +276,7 @@ def execute(
             tasks = [t for t in model_cfg.tasks if t in enabled]
             if tasks:
                 run_model(
-                    config, model_cfg, tasks, articles, scorer, run_dir, options, on_task_done
+                    config, model_cfg, tasks, articles, settings, run_dir, options, on_task_done
                 )
     except KeyboardInterrupt:
         save("interrupted")

@@ -86,9 +86,7 @@ def stem(w: str) -> str:
         w = "Y" + w[1:]
 
     # Step 1a
-    if m := _1A_SSIES.search(w):
-        w = w[: m.start()] + m.group(1)
-    elif m := _1A_S.search(w):
+    if (m := _1A_SSIES.search(w)) or (m := _1A_S.search(w)):
         w = w[: m.start()] + m.group(1)
     # Step 1b
     if m := _1B_EED.search(w):

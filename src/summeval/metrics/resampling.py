@@ -91,7 +91,7 @@ def paired_bootstrap(
     sacrebleu): the share of resampled differences at least as far from their mean as the
     observed difference is from zero, with +1 smoothing."""
     diff = np.asarray(system, dtype=np.float64) - np.asarray(baseline, dtype=np.float64)
-    if diff.size == 0:
+    if diff.size < 2:  # one article has no sampling distribution to test against
         return 1.0
     observed = abs(diff.mean())
     means = bootstrap_means(diff, resamples, method, seed)

@@ -394,7 +394,10 @@ def article_scores(stats: RougeStats, multi_ref: str | None = None) -> dict[str,
             if mode == "mean":
                 out[measure] = np.add.reduceat(per_pair, starts, axis=1) / sizes
             else:  # max: the reference with the highest F, the first one on ties
-                best = [s + int(np.argmax(per_pair[2, s : s + z])) for s, z in zip(starts, sizes)]
+                best = [
+                    s + int(np.argmax(per_pair[2, s : s + z]))
+                    for s, z in zip(starts, sizes, strict=True)
+                ]
                 out[measure] = per_pair[:, best]
     return out
 

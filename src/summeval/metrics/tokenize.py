@@ -39,16 +39,16 @@ _UNICODE_TOKEN = regex.compile(
 _ALNUM = re.compile(r"[^\W_]")
 
 
-def _tok_rouge155(line: str) -> list[str]:
+def tokenize_rouge155(line: str) -> list[str]:
     text = _R155_DROP.sub(" ", line.replace("-", " - "))
     return [t for t in text.split() if _R155_START.match(t)]
 
 
-def _tok_rouge_score(line: str) -> list[str]:
+def tokenize_rouge_score(line: str) -> list[str]:
     return _RS_DROP.sub(" ", line).split()
 
 
-def _tok_unicode(line: str) -> list[str]:
+def tokenize_unicode(line: str) -> list[str]:
     return _UNICODE_TOKEN.findall(line)
 
 
@@ -58,9 +58,9 @@ def lowercase(text: str, tokenizer: str) -> str:
 
 
 _TOKENIZE: dict[str, Callable[[str], list[str]]] = {
-    "rouge155": _tok_rouge155,
-    "rouge-score": _tok_rouge_score,
-    "unicode": _tok_unicode,
+    "rouge155": tokenize_rouge155,
+    "rouge-score": tokenize_rouge_score,
+    "unicode": tokenize_unicode,
 }
 
 
@@ -197,9 +197,11 @@ class TextTokenizer:
             lcs_lines = lines
         text = " ".join(lines)
         tokens, kept = self._line_tokens(text)
-        sents = [tokens] if len(lcs_lines) == 1 and lcs_lines[0] == text else [
-            self._line_tokens(s)[0] for s in lcs_lines
-        ]
+        sents = (
+            [tokens]
+            if len(lcs_lines) == 1 and lcs_lines[0] == text
+            else [self._line_tokens(s)[0] for s in lcs_lines]
+        )
         # A length limit cuts text on purpose: only what the tokeniser drops counts.
         letters = len(_ALNUM.findall(text))
         return Tokens(tokens, sents, letters, max(letters - kept, 0))
