@@ -268,7 +268,7 @@ def test_metric_change_costs_no_generation_and_one_model_change_regenerates_only
         "run",
         str(cfg),
         "--set",
-        "metrics.rouge.use_stemmer=false",
+        "metrics.rouge.stem=false",
         "--set",
         "metrics.rouge.types=[rouge1]",
     )

@@ -46,14 +46,29 @@ def test_tiny_config_end_to_end(tmp_path):
     assert res["status"] == "complete"
     assert res["seed"] == 1234
     assert {"torch", "transformers", "rouge-score", "python"} <= set(res["versions"])
-    assert "git_commit" in res and "signature" in res
+    assert "git_commit" in res and res["rouge_settings"]["profile"] == "rouge155"
     assert res["data"]["repeated_paragraphs_removed"] == 5
     for model in ("lead", "tiny-t5", "tiny-llama"):
         for task in ("summary", "headline"):
             r = res["results"][model][task]
             assert r["n_articles"] == r["n_scored"] == 1
-            assert 0.0 <= r["rouge1_fmeasure"] <= 1.0
+            rouge1 = r["rouge"]["rouge1"]
+            assert 0.0 <= rouge1["fmeasure_low"] <= rouge1["fmeasure"] <= rouge1["fmeasure_high"]
+            assert r["signature"].startswith("rouge|profile:rouge155|refs:")
+            assert {"words", "compression", "novel_1", "coverage", "density", "repeated_3"} <= set(
+                r["data_stats"]
+            )
             assert "seconds" in r
+    # every model against the first (lead), per task and measure
+    tests = res["significance"]["summary"]
+    assert [(t["system"], t["baseline"]) for t in tests] == [
+        ("tiny-t5", "lead"),
+        ("tiny-llama", "lead"),
+    ]
+    assert set(tests[0]["measures"]["rouge1"]) >= {
+        "paired_bootstrap_p",
+        "approximate_randomization_p",
+    }
     gen = res["models"]["tiny-llama"]["generation"]
     assert gen["summary"]["max_new_tokens"] == 24 and gen["headline"]["max_new_tokens"] == 12
     assert gen["summary"]["do_sample"] is False
@@ -68,10 +83,12 @@ def test_tiny_config_end_to_end(tmp_path):
 
     with (run_dir / "table.csv").open() as f:
         rows = list(csv.reader(f))
-    assert rows[0][:2] == ["model", "summary R-1"] and "headline R-Lsum" in rows[0]
+    assert rows[0][:2] == ["model", "summary_rouge1_fmeasure"]
+    assert "headline_rougeLsum_fmeasure_high" in rows[0]
     assert [r[0] for r in rows[1:]] == ["lead", "tiny-t5", "tiny-llama"]
     table = (run_dir / "table.md").read_text()
-    assert "| lead |" in table and "0-100" in table
+    assert "| lead |" in table and "0-100" in table and "Paired significance" in table
+    assert "Signature (summary): `rouge|profile:rouge155|refs:2|" in table
     saved = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert saved["models"][1]["model"] == "tiny-random:t5"
     assert saved["output"]["dir"] == str(tmp_path / "results")

@@ -1,3 +1,3 @@
 """summeval: evaluate summarisation models with exact, reproducible ROUGE."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,4 +1,4 @@
-"""Command line: ``summeval run|validate|version`` (also ``python -m summeval``)."""
+"""Command line: ``summeval run|score|validate|cache|version`` (also ``python -m summeval``)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,66 @@ def _parser() -> argparse.ArgumentParser:
         help="regenerate the first N articles at batch size 1 and report any divergence",
     )
 
+    run.add_argument(
+        "--profile",
+        choices=["rouge155", "rouge-score", "hf"],
+        help="ROUGE profile (same as --set metrics.rouge.profile=...)",
+    )
+
+    score = sub.add_parser(
+        "score",
+        help="score existing predictions against references (no model)",
+        description="ROUGE with bootstrap intervals for predictions made elsewhere. "
+        'Files ending .jsonl/.json are JSON lines: predictions {"id", "prediction"}, '
+        'references {"id", "references": [...]}; any other file is plain text, one '
+        "item per line. Scores print on a 0-100 scale (--json: 0-1).",
+    )
+    score.add_argument("predictions", help="predictions file (.jsonl or plain text)")
+    score.add_argument(
+        "--refs",
+        action="append",
+        required=True,
+        metavar="REFERENCES",
+        help="references file (.jsonl or plain text); repeat for more references per article",
+    )
+    score.add_argument(
+        "--profile",
+        default="rouge155",
+        choices=["rouge155", "rouge-score", "hf"],
+        help="rouge155 (default): ROUGE-1.5.5; rouge-score: google's rouge-score; "
+        "hf: the transformers summarisation example (see docs/rouge.md)",
+    )
+    score.add_argument(
+        "--multi-ref", choices=["pooled", "max", "mean"], help="how several references combine"
+    )
+    score.add_argument("--no-stem", action="store_true", help="no Porter stemming")
+    score.add_argument(
+        "--tokenizer", choices=["rouge155", "rouge-score", "unicode"], help="override the profile's"
+    )
+    score.add_argument(
+        "--split",
+        choices=["sentences", "newline"],
+        help="sentences for ROUGE-Lsum: split them (sentences) or take lines as they are",
+    )
+    score.add_argument(
+        "--types",
+        default="rouge1,rouge2,rougeL,rougeLsum",
+        help="comma-separated measures among rouge1..rouge4, rougeL, rougeLsum",
+    )
+    score.add_argument(
+        "-s", "--stopwords", action="store_true", help="remove ROUGE-1.5.5's stopwords (-s)"
+    )
+    limit = score.add_mutually_exclusive_group()
+    limit.add_argument("-l", "--word-limit", type=int, metavar="N", help="first N words only")
+    limit.add_argument("-b", "--byte-limit", type=int, metavar="N", help="first N bytes only")
+    score.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="resamples")
+    score.add_argument("--confidence", type=float, default=0.95, help="interval level")
+    score.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    score.add_argument("--json", action="store_true", help="print one JSON object (0-1 scale)")
+    score.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+
     validate = sub.add_parser("validate", help="check a config without running it")
     with_config(validate)
 
@@ -112,6 +172,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.output_dir:
         overrides.append(f"output.dir={args.output_dir}")
+    if args.profile:
+        overrides.append(f"metrics.rouge.profile={args.profile}")
     cfg = load_config(args.config, overrides)
     from summeval.run import RunOptions, execute
 
@@ -132,6 +194,47 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         return 130
     print((outcome.run_dir / "table.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from summeval.metrics.rouge import settings_for
+    from summeval.score import as_json, as_text, score_files
+
+    try:
+        settings = settings_for(
+            args.profile,
+            measures=[t.strip() for t in args.types.split(",") if t.strip()],
+            multi_ref=args.multi_ref,
+            stem=False if args.no_stem else None,
+            tokenizer=args.tokenizer,
+            split=args.split,
+            stopwords=args.stopwords or None,
+            word_limit=args.word_limit,
+            byte_limit=args.byte_limit,
+            resamples=args.bootstrap,
+            confidence=args.confidence,
+            seed=args.seed,
+        )
+    except ValueError as err:
+        raise UserError(str(err), where="summeval score") from None
+    scores, stats, unscored = score_files(
+        Path(args.predictions), [Path(r) for r in args.refs], settings
+    )
+    for warning in scores.warnings:
+        print(f"summeval: warning: {warning}", file=sys.stderr)
+    if unscored:
+        print(
+            f"summeval: warning: {unscored} article(s) have no non-empty reference and are "
+            "not scored",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(as_json(scores)))
+    else:
+        print(as_text(scores, stats, unscored))
     return 0
 
 
@@ -168,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "cache":
             return _cmd_cache(args)
+        if args.command == "score":
+            return _cmd_score(args)
         return _cmd_run(args)
     except UserError as err:
         if debug:

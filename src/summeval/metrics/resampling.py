@@ -3,9 +3,9 @@
 Everything here works on per-article values (numpy arrays), so the expensive part of ROUGE
 (tokens, n-grams, LCS) is never redone. Two ways to draw bootstrap resamples:
 
-- ``rouge155``: ROUGE-1.5.5's. Resample ``i`` reseeds Perl's ``rand`` (drand48) with
-  ``seed + i`` and draws ``int(rand(n))`` n times. With seed 0 the intervals equal the Perl
-  script's own.
+- ``rouge155``: ROUGE-1.5.5's. Resample ``i`` of ``R`` reseeds Perl's ``rand`` (drand48)
+  with ``seed * R + i`` and draws ``int(rand(n))`` n times. With seed 0 (the default) the
+  intervals equal the Perl script's own; other seeds give disjoint sets of resamples.
 - ``numpy``: numpy's PCG64 generator seeded with ``seed``.
 
 Both are fixed by their seed, so intervals are identical across reruns and machines.
@@ -47,7 +47,8 @@ def bootstrap_indices(
         if rng is not None:
             yield rng.integers(0, n, size=(k, n))
         else:
-            yield _drand48_indices(n, np.arange(seed + start, seed + start + k))
+            first = seed * resamples + start
+            yield _drand48_indices(n, np.arange(first, first + k))
 
 
 def bootstrap_means(

@@ -1,0 +1,103 @@
+"""``summeval score``: the --json contract, file formats, matching and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rouge_score import rouge_scorer
+
+PREDS = ["The cat sat on the mat.", "Police arrested a man on Monday.", ""]
+REFS = ["A cat was sitting on the mat.", "A man was arrested by police.", "Nothing here."]
+
+
+@pytest.fixture
+def files(tmp_path):
+    p = tmp_path / "preds.txt"
+    r = tmp_path / "refs.txt"
+    p.write_text("\n".join(PREDS) + "\n", encoding="utf-8")
+    r.write_text("\n".join(REFS) + "\n", encoding="utf-8")
+    return p, r
+
+
+def test_json_contract_and_rouge_score_parity(files, run_cli):
+    p, r = files
+    code, out, err = run_cli("score", p, "--refs", r, "--profile", "rouge-score", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc) == {"rouge1", "rouge2", "rougeL", "rougeLsum", "signature", "n"}
+    assert doc["n"] == 3 and doc["signature"].startswith("rouge|profile:rouge-score|refs:1|")
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    direct = [scorer.score(ref, pred) for pred, ref in zip(PREDS, REFS, strict=True)]
+    for m in ("rouge1", "rouge2", "rougeL"):
+        assert set(doc[m]) == {"precision", "recall", "fmeasure", "low", "high"}
+        for part in ("precision", "recall", "fmeasure"):
+            want = sum(getattr(d[m], part) for d in direct) / 3
+            assert doc[m][part] == pytest.approx(want, abs=1e-12)
+        assert 0 <= doc[m]["low"] <= doc[m]["fmeasure"] <= doc[m]["high"] <= 1
+    assert "ROUGE-Lsum equals ROUGE-L" in err  # one line each: the warning says so
+
+
+def test_jsonl_by_id_several_references_and_text_output(tmp_path, jsonl, run_cli):
+    preds = jsonl(
+        [{"id": "b", "prediction": "x y z"}, {"id": "a", "prediction": "a b c"}], "p.jsonl"
+    )
+    refs = jsonl(
+        [{"id": "a", "references": ["a b c", "q"]}, {"id": "b", "reference": "x y"}], "r.jsonl"
+    )
+    code, out, _ = run_cli("score", preds, "--refs", refs, "--json", "--no-stem")
+    doc = json.loads(out)
+    assert code == 0 and doc["n"] == 2 and "refs:1-2" in doc["signature"]
+    # a: pooled R = 3/(3+1), P = 3/(2*3); b: R = 2/2, P = 2/3
+    pa, ra, pb, rb = 0.5, 0.75, 2 / 3, 1.0
+    assert doc["rouge1"]["recall"] == pytest.approx((ra + rb) / 2)
+    assert doc["rouge1"]["precision"] == pytest.approx((pa + pb) / 2)
+    code, out, _ = run_cli("score", preds, "--refs", refs, "--multi-ref", "max", "--json")
+    assert json.loads(out)["rouge1"]["recall"] == pytest.approx((1.0 + 1.0) / 2)
+    code, out, _ = run_cli("score", preds, "--refs", refs)
+    assert code == 0 and "R-1" in out and "95% interval" in out and "signature: rouge|" in out
+
+
+def test_repeated_refs_add_references(files, tmp_path, run_cli):
+    p, r = files
+    r2 = tmp_path / "refs2.txt"
+    r2.write_text("The cat sat on the mat.\nx\ny\n", encoding="utf-8")
+    code, out, _ = run_cli("score", p, "--refs", r, "--refs", r2, "--json", "--multi-ref", "max")
+    doc = json.loads(out)
+    assert code == 0 and "refs:2" in doc["signature"]
+    assert (
+        doc["rouge1"]["fmeasure"]
+        > json.loads(run_cli("score", p, "--refs", r, "--json")[1])["rouge1"]["fmeasure"]
+    )
+
+
+P1 = json.dumps({"id": "1", "prediction": "a"})
+R1 = json.dumps({"id": "1", "references": ["a"]})
+
+
+@pytest.mark.parametrize(
+    ("pred", "ref", "message"),
+    [
+        (("p.txt", ["a", "b"]), ("r.txt", ["a"]), "1 reference(s) for 2 prediction(s)"),
+        (("p.jsonl", [P1]), ("r.jsonl", [R1.replace('"1"', '"2"')]), "have no reference"),
+        (("p.jsonl", [P1, P1[:-1]]), ("r.jsonl", [R1]), "p.jsonl:2: not valid JSON"),
+        (("p.jsonl", [P1.replace("prediction", "text")]), ("r.txt", ["a"]), "'prediction' field"),
+        (("p.jsonl", [P1, P1]), ("r.txt", ["a", "b"]), "id '1' already used on line 1"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(tmp_path, run_cli, pred, ref, message):
+    paths = []
+    for name, lines in (pred, ref):
+        paths.append(tmp_path / name)
+        paths[-1].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run_cli("score", paths[0], "--refs", paths[1])
+    assert code == 2 and out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_file_and_bad_option(files, tmp_path, run_cli):
+    p, r = files
+    code, _, err = run_cli("score", tmp_path / "nope.txt", "--refs", r)
+    assert code == 2 and "nope.txt: file not found" in err
+    code, _, err = run_cli("score", p, "--refs", r, "--types", "rouge9")
+    assert code == 2 and "unknown ROUGE measure 'rouge9'" in err
