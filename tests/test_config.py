@@ -153,3 +153,37 @@ def test_duplicate_model_names(run_cli, write_config, tmp_path):
 def test_debug_shows_traceback(run_cli, tmp_path):
     with pytest.raises(ConfigError):
         run_cli("--debug", "run", tmp_path / "nope.yaml")
+
+
+def test_rouge_profile_and_single_options(write_config, tmp_path):
+    cfg = load_config(write_config(basic_config("x.jsonl", tmp_path)))
+    s = cfg.metrics.rouge.settings()
+    assert (s.profile, s.tokenizer, s.stemmer, s.multi_ref) == (
+        "rouge155",
+        "rouge155",
+        "porter155",
+        "pooled",
+    )
+    path = write_config(basic_config("x.jsonl", tmp_path))
+    s = load_config(
+        path, ["metrics.rouge.profile=hf", "metrics.rouge.multi_ref=mean", "metrics.rouge.stem=no"]
+    ).metrics.rouge.settings()
+    assert (s.tokenizer, s.split, s.multi_ref, s.stem) == (
+        "rouge-score",
+        "sentences",
+        "mean",
+        False,
+    )
+
+
+def test_rouge_and_significance_errors_name_the_key(run_cli, write_config, tmp_path):
+    cfg = basic_config("x.jsonl", tmp_path)
+    cfg["metrics"] = {"rouge": {"word_limit": 10, "byte_limit": 75}}
+    code, _, err = run_cli("validate", write_config(cfg))
+    assert code == 2 and "metrics.rouge" in err and "not both" in err
+    cfg["metrics"] = {"rouge": {"profile": "rouge-1.5.5"}}
+    code, _, err = run_cli("validate", write_config(cfg))
+    assert code == 2 and "metrics.rouge.profile" in err and "rouge155" in err
+    cfg["metrics"] = {"significance": {"baseline": "nobody"}}
+    code, _, err = run_cli("validate", write_config(cfg))
+    assert code == 2 and "baseline 'nobody' is not a model name" in err and "lead" in err

@@ -202,6 +202,44 @@ def significance_lines(significance: dict[str, list[dict[str, Any]]]) -> list[st
     ]
 
 
+DATA_COLUMNS = (
+    ("words", "words", 1, 1),
+    ("reference_words", "ref. words", 1, 1),
+    ("compression", "compression", 1, 1),
+    ("novel_2", "novel 2-grams %", 100, 1),
+    ("coverage", "coverage", 1, 2),
+    ("density", "density", 1, 1),
+    ("repeated_3", "repeated 3-grams %", 100, 1),
+    ("empty", "empty %", 100, 1),
+    ("truncated", "truncated %", 100, 1),
+)
+
+
+def data_stats_lines(results: dict[str, dict[str, dict[str, Any]]], tasks: list[str]) -> list[str]:
+    """A Markdown table of the data statistics per model x task (means over predictions)."""
+    rows = []
+    for model, by_task in results.items():
+        for task in tasks:
+            stats = (by_task.get(task) or {}).get("data_stats")
+            if not stats:
+                continue
+            cells = [
+                "n/a" if stats.get(key) is None else f"{scale * stats[key]:.{digits}f}"
+                for key, _, scale, digits in DATA_COLUMNS
+            ]
+            rows.append(f"| {model} | {task} | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return [
+        "## Data statistics (means over predictions)",
+        "",
+        "| model | task | " + " | ".join(label for _, label, _, _ in DATA_COLUMNS) + " |",
+        "|---|---|" + "---:|" * len(DATA_COLUMNS),
+        *rows,
+        "",
+    ]
+
+
 def render_markdown(
     run: str, header: list[str], rows: list[list[str]], notes: list[str], extra: list[str]
 ) -> str:
@@ -226,8 +264,8 @@ def render_csv(header: list[str], rows: list[list[str]]) -> str:
 def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: int) -> list[str]:
     """Scale, n, legend and the scoring signature of each task."""
     notes = [
-        "ROUGE F1 on a 0-100 scale with its 95% bootstrap interval; precision, recall and "
-        "data statistics are in results.json.",
+        "ROUGE F1 on a 0-100 scale with its 95% bootstrap interval; precision and recall are "
+        "in results.json, per-article scores in the samples files.",
         f"n = articles scored; articles used: {articles_used}.",
         "▲/▼: significantly better/worse than the baseline (p < 0.05 in both paired tests).",
     ]
@@ -250,6 +288,7 @@ def write_tables(
 ) -> None:
     header, rows = table_rows(results, tasks, significance)
     notes = table_notes(results, articles_used)
-    md = render_markdown(run, header, rows, notes, significance_lines(significance))
+    extra = significance_lines(significance) + data_stats_lines(results, tasks)
+    md = render_markdown(run, header, rows, notes, extra)
     write_atomic(run_dir / "table.md", md)
     write_atomic(run_dir / "table.csv", render_csv(*csv_rows(results, tasks)))

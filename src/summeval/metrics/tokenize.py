@@ -66,7 +66,7 @@ _TOKENIZE: dict[str, Callable[[str], list[str]]] = {
 
 @lru_cache(maxsize=1)
 def smart_stopwords() -> frozenset[str]:
-    """ROUGE-1.5.5's stopword list (``smart_common_words.txt``: 598 lines, 596 distinct words), used by ``-s``."""
+    """ROUGE-1.5.5's stopwords for ``-s``: ``smart_common_words.txt``, 596 distinct words."""
     text = resources.files("summeval.metrics").joinpath("data/smart_common_words.txt")
     return frozenset(text.read_text(encoding="ascii").split())
 
