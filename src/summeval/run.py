@@ -16,7 +16,7 @@ from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
 from summeval.data import Article, load_articles
 from summeval.generate import TaskRun, generate_task
 from summeval.metrics.datastats import corpus_stats
-from summeval.metrics.rouge import RougeSettings, score_corpus
+from summeval.metrics.rouge import CorpusScores, make_tokenizer, score_corpus
 from summeval.metrics.significance import ModelScores, compare_models
 from summeval.models import create_backend
 from summeval.results import (
@@ -49,8 +49,11 @@ class RunOutcome:
     results: dict[str, Any]
 
 
+RougeScorer = Callable[[list[str], list[str], list[list[str]]], CorpusScores]
+
+
 def score_task(
-    task_run: TaskRun, articles: dict[str, str], settings: RougeSettings
+    task_run: TaskRun, articles: dict[str, str], rouge: RougeScorer
 ) -> tuple[dict[str, Any], ModelScores]:
     """ROUGE with intervals, data statistics and counts for one model x task.
 
@@ -59,11 +62,10 @@ def score_task(
     """
     samples = task_run.samples
     scored = [s for s in samples if any(r.strip() for r in s.references)]
-    corpus = score_corpus(
+    corpus = rouge(
         [s.id for s in scored],
         [s.prediction for s in scored],
         [[r for r in s.references if r.strip()] for s in scored],
-        settings,
     )
     for i, sample in enumerate(scored):
         sample.scores = corpus.article(i)
@@ -111,7 +113,7 @@ def run_model(
     model_cfg: ModelConfig,
     tasks: list[str],
     articles: list[Article],
-    settings: RougeSettings,
+    rouge: RougeScorer,
     run_dir: Path,
     options: RunOptions,
     on_task_done: Callable[[str, str, dict[str, Any], dict[str, Any], ModelScores], None],
@@ -141,7 +143,7 @@ def run_model(
                 show_progress=options.show_progress,
             )
             runs.append(task_run)
-            summary, per_article = score_task(task_run, bodies, settings)
+            summary, per_article = score_task(task_run, bodies, rouge)
             for warning in summary["warnings"]:
                 log(f"{model_cfg.name}/{task}: {warning}")
             write_samples(run_dir, task_run)
@@ -221,6 +223,11 @@ def execute(
     articles, report = load_articles(config.dataset)
     log(_data_line(report))
     settings = config.metrics.rouge.settings()
+    tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
+
+    def rouge(ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:
+        return score_corpus(ids, preds, refs, settings, tokenizer)
+
     sig_cfg = config.metrics.significance
     baseline = sig_cfg.baseline or config.models[0].name
     enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
@@ -275,9 +282,7 @@ def execute(
         for model_cfg in config.models:
             tasks = [t for t in model_cfg.tasks if t in enabled]
             if tasks:
-                run_model(
-                    config, model_cfg, tasks, articles, settings, run_dir, options, on_task_done
-                )
+                run_model(config, model_cfg, tasks, articles, rouge, run_dir, options, on_task_done)
     except KeyboardInterrupt:
         save("interrupted")
         raise

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -323,23 +323,30 @@ class RougeStats:
         return self.dropped / self.letters if self.letters else 0.0
 
 
-def compute_stats(
-    ids: Sequence[str],
-    predictions: Sequence[str],
-    references: Sequence[Sequence[str]],
-    settings: RougeSettings,
-) -> RougeStats:
-    """Tokenise each text once and count hits for every measure and reference.
-
-    Every article needs at least one reference; the caller leaves out those without.
-    """
-    tokenizer = TextTokenizer(
+def make_tokenizer(settings: RougeSettings) -> TextTokenizer:
+    """The tokeniser for these settings; reuse it across calls so that texts seen before
+    (the same references for every model) are not tokenised again."""
+    return TextTokenizer(
         settings.tokenizer,
         settings.stemmer if settings.stem else None,
         settings.stopwords,
         settings.word_limit,
         settings.byte_limit,
     )
+
+
+def compute_stats(
+    ids: Sequence[str],
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str]],
+    settings: RougeSettings,
+    tokenizer: TextTokenizer | None = None,
+) -> RougeStats:
+    """Tokenise each text once and count hits for every measure and reference.
+
+    Every article needs at least one reference; the caller leaves out those without.
+    """
+    tokenizer = tokenizer or make_tokenizer(settings)
     measures = settings.measures
     rows: list[list[tuple[int, int, int]]] = []
     offsets = [0]
@@ -429,20 +436,23 @@ class CorpusScores:
 def aggregate(
     per_article: dict[str, np.ndarray], settings: RougeSettings
 ) -> dict[str, dict[str, float]]:
-    """Mean P/R/F per measure with the bootstrap interval of each (``<part>_low/_high``)."""
+    """Mean P/R/F per measure with the bootstrap interval of each (``<part>_low/_high``);
+    all measures share one set of resamples."""
+    names = list(per_article)
+    if not names:
+        return {}
+    stacked = np.concatenate([per_article[m] for m in names])  # (3 * measures, articles)
+    if stacked.shape[1] == 0:
+        zero = {f"{p}{s}": 0.0 for p in PARTS for s in ("", "_low", "_high")}
+        return {m: dict(zero) for m in names}
+    means = bootstrap_means(stacked, settings.resamples, settings.resampler, settings.seed)
     out: dict[str, dict[str, float]] = {}
-    for measure, values in per_article.items():
+    for i, measure in enumerate(names):
         row: dict[str, float] = {}
-        n = values.shape[1]
-        means = (
-            bootstrap_means(values, settings.resamples, settings.resampler, settings.seed)
-            if n
-            else None
-        )
         for j, part in enumerate(PARTS):
-            row[part] = float(values[j].mean()) if n else 0.0
-            low, high = interval(means[j], settings.confidence) if means is not None else (0, 0)
-            row[f"{part}_low"], row[f"{part}_high"] = low, high
+            k = 3 * i + j
+            row[part] = float(stacked[k].mean())
+            row[f"{part}_low"], row[f"{part}_high"] = interval(means[k], settings.confidence)
         out[measure] = row
     return out
 
@@ -452,9 +462,10 @@ def score_corpus(
     predictions: Sequence[str],
     references: Sequence[Sequence[str]],
     settings: RougeSettings,
+    tokenizer: TextTokenizer | None = None,
 ) -> CorpusScores:
     """Score a corpus: statistics once, then per-article scores, means and intervals."""
-    stats = compute_stats(ids, predictions, references, settings)
+    stats = compute_stats(ids, predictions, references, settings, tokenizer)
     return scores_from_stats(stats)
 
 
@@ -487,7 +498,3 @@ def scores_from_stats(stats: RougeStats) -> CorpusScores:
         share,
         warnings,
     )
-
-
-def with_measures(settings: RougeSettings, measures: Sequence[str]) -> RougeSettings:
-    return replace(settings, measures=tuple(measures))

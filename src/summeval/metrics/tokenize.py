@@ -181,27 +181,25 @@ class TextTokenizer:
         return raw, kept
 
     def __call__(self, sentences: list[str]) -> Tokens:
+        """Tokenise each sentence once; the text's tokens are their concatenation (every
+        tokeniser here splits at spaces, and the sentences are joined with spaces)."""
         lines = [lowercase(s, self.tokenizer) for s in sentences]
+        lcs_lines = None
         if self.word_limit is not None:
             lines = limit_words(lines, self.word_limit)
-            lcs_lines = lines
         elif self.byte_limit is not None:
-            lcs_lines = (
-                limit_bytes_per_line_rouge155(lines, self.byte_limit)
-                if self.tokenizer == "rouge155"
-                else None
-            )
+            if self.tokenizer == "rouge155":  # ROUGE-1.5.5 cuts ROUGE-L's text its own way
+                lcs_lines = limit_bytes_per_line_rouge155(lines, self.byte_limit)
             lines = limit_bytes(lines, self.byte_limit)
-            lcs_lines = lcs_lines if lcs_lines is not None else lines
+        per_line = [self._line_tokens(line) for line in lines]
+        tokens = [t for toks, _ in per_line for t in toks]
+        if lcs_lines is not None:
+            sents = [self._line_tokens(line)[0] for line in lcs_lines]
+        elif len(per_line) == 1:
+            sents = [tokens]  # the same list: ROUGE-Lsum then reuses ROUGE-L's LCS
         else:
-            lcs_lines = lines
-        text = " ".join(lines)
-        tokens, kept = self._line_tokens(text)
-        sents = (
-            [tokens]
-            if len(lcs_lines) == 1 and lcs_lines[0] == text
-            else [self._line_tokens(s)[0] for s in lcs_lines]
-        )
+            sents = [toks for toks, _ in per_line]
         # A length limit cuts text on purpose: only what the tokeniser drops counts.
-        letters = len(_ALNUM.findall(text))
+        letters = sum(len(_ALNUM.findall(line)) for line in lines)
+        kept = sum(k for _, k in per_line)
         return Tokens(tokens, sents, letters, max(letters - kept, 0))
