@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up with the test tools and the ROUGE-1.5.5 oracle, then lint and run the whole test
-# suite (CI runs this).
+# Set up with the test tools, the ROUGE-1.5.5 oracle and headless Chromium, then lint and run
+# the whole test suite (CI runs this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
@@ -14,6 +14,11 @@ if [ -z "${ROUGE155_HOME:-}" ] && [ -f "$oracle" ]; then
   else
     echo "test: installing the ROUGE-1.5.5 oracle failed (needs apt-get for libxml-parser-perl)" >&2
   fi
+fi
+# Headless Chromium for the HTML report test (Debian's chromium package).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+    || echo "test: installing chromium failed; the browser test will skip (fail under CI)" >&2
 fi
 ruff check .
 ruff format --check .

@@ -179,8 +179,9 @@ def test_help_and_version():
 
 
 @pytest.mark.slow
-def test_smollm2_headline_is_one_short_line(tmp_path):
-    """The packaged SmolLM2-135M-Instruct writes a one-line headline of at most 20 words."""
+def test_smollm2_headline_is_one_short_line_then_compare_with_tiny(tmp_path):
+    """The packaged SmolLM2-135M-Instruct writes a one-line headline of at most 20 words;
+    with the tiny run beside it, ``summeval compare`` writes the leaderboard and plots."""
     proc = _run(
         "run",
         "configs/base.yaml",
@@ -204,6 +205,18 @@ def test_smollm2_headline_is_one_short_line(tmp_path):
     res = json.loads((tmp_path / "base" / "results.json").read_text())
     assert res["models"]["smollm2-135m"]["gguf_sha256"]
     assert res["results"]["smollm2-135m"]["headline"]["n_scored"] == 1
+
+    tiny = _run("run", "configs/tiny.yaml", "--output-dir", str(tmp_path), "--no-progress")
+    assert tiny.returncode == 0, tiny.stderr
+    proc = _run("compare", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    board = (tmp_path / "leaderboard.md").read_text()
+    assert "## headline" in board and "## summary" in board
+    assert "| base | smollm2-135m |" in board and "| tiny | tiny-t5 |" in board
+    for name in ("headline_A_rouge", "headline_A_lengths", "summary_A_rouge"):
+        assert (tmp_path / f"leaderboard_{name}.png").stat().st_size > 1000
+    assert (tmp_path / "leaderboard.csv").exists() and (tmp_path / "leaderboard.json").exists()
+    assert (tmp_path / "base" / "report.html").exists()
 
 
 @pytest.mark.slow

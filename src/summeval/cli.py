@@ -1,4 +1,5 @@
-"""Command line: ``summeval run|score|validate|cache|version`` (also ``python -m summeval``)."""
+"""Command line: ``summeval run|score|compare|show|diff|report|validate|cache|version``
+(also ``python -m summeval``)."""
 
 from __future__ import annotations
 
@@ -116,6 +117,54 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
+
+    compare = sub.add_parser(
+        "compare",
+        help="leaderboard over runs: results/leaderboard.md/.csv/.json and plots",
+        description="Compare models across runs. Results are ranked and tested only within "
+        "groups that share the scoring signature and the article set; other groups are listed "
+        "apart with what differs. Corrupt or partial run folders are reported and skipped.",
+    )
+    compare.add_argument(
+        "paths", nargs="*", default=["results"], metavar="RESULTS_DIR|RUN",
+        help="a folder of runs (default: results) or run folders",
+    )  # fmt: skip
+    compare.add_argument(
+        "--baseline", metavar="RUN:MODEL|MODEL", help="baseline for the significance marks "
+        "(default: each group's first model)",
+    )  # fmt: skip
+    compare.add_argument(
+        "--output-dir", help="where the leaderboard goes (default: the results folder given)"
+    )
+    compare.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples")
+    compare.add_argument("--permutations", type=int, default=10000, help="randomisation trials")
+    compare.add_argument("--seed", type=int, default=0)
+
+    show = sub.add_parser("show", help="one article: its references and every model's outputs")
+    show.add_argument("run", help="a run folder, or a run name under results/")
+    show.add_argument("--article", required=True, metavar="ID", help="the article id")
+    show.add_argument("--chars", type=int, default=600, help="how much of the article to print")
+
+    diff = sub.add_parser("diff", help="the articles where two models differ most")
+    diff.add_argument("a", metavar="RUN_A:MODEL")
+    diff.add_argument("b", metavar="RUN_B:MODEL")
+    diff.add_argument("--task", default="summary", choices=["summary", "headline"])
+    diff.add_argument(
+        "--measure",
+        default="rouge1",
+        choices=["rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum"],
+    )
+    diff.add_argument("--top", type=int, default=10, help="how many articles to list")
+
+    report = sub.add_parser("report", help="(re)write a run's single-file report.html")
+    report.add_argument("run", help="a run folder, or a run name under results/")
+    report.add_argument("--max-articles", type=int, default=1000, help="articles in the browser")
+    report.add_argument("--output", help="where to write it (default: <run>/report.html)")
+
+    for p in (compare, show, diff, report):
+        p.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
 
     validate = sub.add_parser("validate", help="check a config without running it")
     with_config(validate)
@@ -238,6 +287,61 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from summeval import compare
+    from summeval.runs import find_runs
+
+    paths = [Path(p) for p in args.paths]
+    runs, skipped = find_runs(paths)
+    for path, reason in skipped:
+        print(f"summeval: skipped {path}: {reason}", file=sys.stderr)
+    if not runs:
+        raise UserError(
+            "no complete run found",
+            where=", ".join(args.paths),
+            hint="run summeval run first, or give run folders",
+        )
+    options = compare.CompareOptions(args.baseline, args.bootstrap, args.permutations, args.seed)
+    doc = compare.build(runs, skipped, options)
+    if args.output_dir:
+        out_dir = Path(args.output_dir)
+    else:
+        out_dir = paths[0] if len(paths) == 1 and paths[0] != runs[0].path else runs[0].path.parent
+    files = compare.write(doc, runs, out_dir)
+    print(compare.render_markdown(doc))
+    names = "leaderboard.md, .csv, .json and plots"
+    print(f"summeval: wrote {len(files)} file(s) to {out_dir}/ ({names})", file=sys.stderr)
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from summeval.runs import resolve_run
+    from summeval.show import show_article
+
+    print(show_article(resolve_run(args.run), args.article, args.chars), end="")
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from summeval.show import diff_entries, entry_for
+
+    a, b = entry_for(args.a, args.task), entry_for(args.b, args.task)
+    print(diff_entries(a, b, args.measure, args.top), end="")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from summeval.report import write_report
+    from summeval.runs import resolve_run
+
+    run = resolve_run(args.run)
+    path = write_report(
+        run, Path(args.output) if args.output else None, max_articles=args.max_articles
+    )
+    print(f"summeval: wrote {path}", file=sys.stderr)
+    return 0
+
+
 def _cmd_cache(args: argparse.Namespace) -> int:
     from summeval.cache import cache_summary, clear_generations, generations_folder
 
@@ -273,6 +377,14 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_cache(args)
         if args.command == "score":
             return _cmd_score(args)
+        commands = {
+            "compare": _cmd_compare,
+            "show": _cmd_show,
+            "diff": _cmd_diff,
+            "report": _cmd_report,
+        }
+        if args.command in commands:
+            return commands[args.command](args)
         return _cmd_run(args)
     except UserError as err:
         if debug:

@@ -1,12 +1,14 @@
 """Result files of a run, each written atomically (temp file + rename).
 
-``results/<run>/``: ``config.yaml`` (resolved), ``results.json``, ``samples_<model>_<task>.jsonl``
-(one line per article), ``table.md`` and ``table.csv`` (a row per model, a column group per task).
+``results/<run>/``: ``config.yaml`` (resolved), ``results.json``, ``articles.jsonl`` (the
+articles and references), ``samples_<model>_<task>.jsonl`` (one line per article), ``table.md``
+and ``table.csv`` (a row per model, a column group per task), ``report.html``.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -45,17 +47,29 @@ TRACKED_PACKAGES = (
 
 def write_atomic(path: Path, text: str) -> None:
     """Write text so that readers see the old file or the new one, never half of it."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
+    """Write bytes atomically: a temp file in the same folder, fsynced, then renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are for everyone
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def package_versions() -> dict[str, str]:
@@ -97,6 +111,31 @@ def write_samples(run_dir: Path, task_run: TaskRun) -> Path:
     lines = [json.dumps(s.to_dict(), ensure_ascii=False) for s in task_run.samples]
     write_atomic(path, "\n".join(lines) + ("\n" if lines else ""))
     return path
+
+
+def write_articles(run_dir: Path, articles: list[Any]) -> Path:
+    """``articles.jsonl``: each article's id, text (the model input) and references, so that
+    a run folder alone can show and report any article."""
+    path = run_dir / "articles.jsonl"
+    lines = [
+        json.dumps(
+            {"id": a.id, "article": a.text, "summaries": a.summaries, "headlines": a.headlines},
+            ensure_ascii=False,
+        )
+        for a in articles
+    ]
+    write_atomic(path, "\n".join(lines) + ("\n" if lines else ""))
+    return path
+
+
+def article_set(ids: list[str], references: list[list[str]]) -> str:
+    """A short fingerprint of which articles were scored against which references; two
+    results are comparable only when theirs match."""
+    h = hashlib.sha256()
+    for ident, refs in sorted(zip(ids, references, strict=True)):
+        h.update(json.dumps([ident, refs], ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()[:16]
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -20,8 +20,10 @@ from summeval.metrics.rouge import CorpusScores, make_tokenizer, score_corpus
 from summeval.metrics.significance import ModelScores, compare_models
 from summeval.models import create_backend
 from summeval.results import (
+    article_set,
     git_commit,
     package_versions,
+    write_articles,
     write_atomic,
     write_json,
     write_samples,
@@ -62,11 +64,9 @@ def score_task(
     """
     samples = task_run.samples
     scored = [s for s in samples if any(r.strip() for r in s.references)]
-    corpus = rouge(
-        [s.id for s in scored],
-        [s.prediction for s in scored],
-        [[r for r in s.references if r.strip()] for s in scored],
-    )
+    ids = [s.id for s in scored]
+    refs = [[r for r in s.references if r.strip()] for s in scored]
+    corpus = rouge(ids, [s.prediction for s in scored], refs)
     for i, sample in enumerate(scored):
         sample.scores = corpus.article(i)
     summary: dict[str, Any] = {
@@ -74,6 +74,7 @@ def score_task(
         "n_unscored": len(samples) - len(scored),
         "rouge": corpus.aggregate,
         "signature": corpus.signature,
+        "article_set": article_set(ids, refs),
         "tokenizer_dropped": corpus.dropped_share,
         "warnings": corpus.warnings,
         "data_stats": corpus_stats(
@@ -202,6 +203,17 @@ def _final_line(name: str, runs: list[TaskRun], seconds: float) -> None:
     )
 
 
+def _write_report(run_dir: Path) -> None:
+    """The HTML report, from the folder just written; a failure here loses no result."""
+    from summeval.report import write_report
+    from summeval.runs import RunProblem, load_run
+
+    try:
+        write_report(load_run(run_dir))
+    except (RunProblem, OSError, ValueError) as err:
+        log(f"report.html not written: {err}")
+
+
 def execute(
     config: SummevalConfig,
     *,
@@ -222,6 +234,7 @@ def execute(
 
     articles, report = load_articles(config.dataset)
     log(_data_line(report))
+    write_articles(run_dir, articles)
     settings = config.metrics.rouge.settings()
     tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
 
@@ -287,5 +300,6 @@ def execute(
         save("interrupted")
         raise
     doc = save("complete")
-    log(f"results written to {run_dir}/ (table.md, table.csv, results.json)")
+    _write_report(run_dir)
+    log(f"results written to {run_dir}/ (table.md, table.csv, results.json, report.html)")
     return RunOutcome(run_dir, doc)

@@ -1,0 +1,269 @@
+"""A single-file HTML report of one run: scores, tests, data statistics, plots, and a
+per-article browser with search.
+
+Every piece of article, reference or generated text is HTML-escaped, and a Content Security
+Policy lets only the report's own script run (by its hash), so markup inside a prediction is
+shown as text and can never execute. Plots are embedded as PNG data URIs; nothing is fetched.
+Opening ``report.html#search=word`` starts the browser filtered on that word.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from summeval.plots import length_boxes, rouge_bars
+from summeval.results import DATA_COLUMNS, MEASURES, SHORT, write_atomic
+from summeval.runs import Run
+
+ARTICLE_CHARS = 1500
+MAX_ARTICLES = 1000
+
+SCRIPT = """
+(function () {
+  var input = document.getElementById("search");
+  var items = Array.prototype.slice.call(document.querySelectorAll(".article"));
+  var count = document.getElementById("count");
+  function apply() {
+    var q = input.value.trim().toLowerCase();
+    var shown = 0;
+    items.forEach(function (el) {
+      var hit = !q || el.textContent.toLowerCase().indexOf(q) !== -1;
+      el.hidden = !hit;
+      if (hit) { shown += 1; }
+    });
+    count.textContent = shown + " of " + items.length + " article(s) shown";
+  }
+  input.addEventListener("input", apply);
+  var m = /^#search=(.*)$/.exec(window.location.hash);
+  if (m) { input.value = decodeURIComponent(m[1]); }
+  apply();
+  document.body.setAttribute("data-ready", "1");
+})();
+"""
+
+STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: right; vertical-align: top; }
+th:first-child, td:first-child, td.text { text-align: left; }
+td.text { white-space: pre-wrap; max-width: 60em; }
+code { font-size: 12px; word-break: break-all; }
+details.article { border: 1px solid #ddd; margin: 0.4em 0; padding: 0.3em 0.6em; }
+details.article > summary { cursor: pointer; }
+.articletext { white-space: pre-wrap; color: #333; background: #f7f7f7; padding: 0.5em; }
+img { max-width: 100%; }
+#search { width: 30em; padding: 0.3em; }
+"""
+
+
+def _e(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _table(header: list[str], rows: list[list[str]], table_id: str = "") -> str:
+    """An HTML table; cells are given already escaped."""
+    ident = f' id="{_e(table_id)}"' if table_id else ""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _measures(run: Run, task: str) -> list[str]:
+    found = {m for e in run.entries if e.task == task for m in e.summary.get("rouge", {})}
+    return [m for m in MEASURES if m in found]
+
+
+def _scores_table(run: Run) -> str:
+    header = ["model"]
+    cols: list[tuple[str, str]] = []
+    for task in run.tasks:
+        for m in _measures(run, task):
+            header.append(_e(f"{task} {SHORT[m]}"))
+            cols.append((task, m))
+        header.append(_e(f"{task} n"))
+        cols.append((task, ""))
+    marks = _marks(run)
+    rows = []
+    for model in run.models:
+        row = [_e(model)]
+        for task, m in cols:
+            e = run.entry(model, task)
+            if e is None:
+                row.append("—")
+            elif not m:
+                row.append(_e(e.summary.get("n_scored", 0)))
+            else:
+                r = e.summary["rouge"].get(m)
+                row.append(
+                    "—"
+                    if r is None
+                    else _e(
+                        f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, "
+                        f"{100 * r['fmeasure_high']:.2f}]{marks.get((model, task, m), '')}"
+                    )
+                )
+        rows.append(row)
+    return _table(header, rows, "scores")
+
+
+def _marks(run: Run) -> dict[tuple[str, str, str], str]:
+    out = {}
+    for task, tests in (run.doc.get("significance") or {}).items():
+        for t in tests:
+            for m, r in t["measures"].items():
+                if r.get("significant"):
+                    out[(t["system"], task, m)] = " ▲" if r["delta"] > 0 else " ▼"
+    return out
+
+
+def _significance_table(run: Run) -> str:
+    rows = [
+        [
+            _e(task),
+            _e(t["system"]),
+            _e(t["baseline"]),
+            _e(SHORT.get(m, m)),
+            _e(r["n"]),
+            _e(f"{100 * r['delta']:+.2f}"),
+            _e(f"{r['paired_bootstrap_p']:.4f}"),
+            _e(f"{r['approximate_randomization_p']:.4f}"),
+            "yes" if r["significant"] else "",
+        ]
+        for task, tests in (run.doc.get("significance") or {}).items()
+        for t in tests
+        for m, r in t["measures"].items()
+    ]
+    if not rows:
+        return "<p>No paired tests (one model per task).</p>"
+    header = ["task", "model", "baseline", "measure", "n", "ΔF1", "p (bootstrap)", "p (AR)"]
+    return _table([*header, "p < 0.05 in both"], rows, "significance")
+
+
+def _data_table(run: Run) -> str:
+    rows = []
+    for e in run.entries:
+        stats = e.summary.get("data_stats") or {}
+        cells = [_e(e.model), _e(e.task)]
+        for key, _, scale, digits in DATA_COLUMNS:
+            v = stats.get(key)
+            cells.append("n/a" if v is None else _e(f"{scale * v:.{digits}f}"))
+        rows.append(cells)
+    return _table(["model", "task", *(_e(c[1]) for c in DATA_COLUMNS)], rows, "data-stats")
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def _plots(run: Run) -> str:
+    from summeval.metrics.datastats import words
+
+    parts = []
+    for task in run.tasks:
+        entries = [e for e in run.entries if e.task == task]
+        measures = _measures(run, task)
+        bars = rouge_bars(
+            f"{task}: ROUGE F1", [e.model for e in entries], measures,
+            [e.summary["rouge"] for e in entries],
+        )  # fmt: skip
+        refs = [len(words(r)) for s in entries[0].samples for r in s.get("references", []) if r]
+        lengths = length_boxes(
+            f"{task}: lengths in words",
+            [*(e.model for e in entries), "references"],
+            [*([len(words(s.get("prediction", ""))) for s in e.samples] for e in entries), refs],
+        )
+        parts.append(f"<h3>{_e(task)}</h3>{_img(bars, task + ' ROUGE')}{_img(lengths, task)}")
+    return "".join(parts)
+
+
+def _articles(run: Run, max_articles: int, chars: int) -> tuple[str, int, int]:
+    texts = run.articles()
+    order: list[str] = []
+    by_id: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    for e in run.entries:
+        for s in e.samples:
+            key = str(s["id"])
+            if key not in by_id:
+                order.append(key)
+                by_id[key] = {}
+            by_id[key][(e.model, e.task)] = s
+    blocks = []
+    for key in order[:max_articles]:
+        outputs = by_id[key]
+        article = texts.get(key, {}).get("article", "")
+        start = article[:chars] + ("…" if len(article) > chars else "")
+        refs = []
+        for task in run.tasks:
+            first = next((s for (m, t), s in outputs.items() if t == task), None)
+            for ref in (first or {}).get("references", []):
+                refs.append(f"<li><b>{_e(task)}</b>: {_e(ref)}</li>")
+        rows = []
+        for (model, task), s in outputs.items():
+            scores = s.get("scores") or {}
+            score_text = " ".join(
+                f"{SHORT.get(m, m)} {100 * scores[m]['fmeasure']:.1f}"
+                for m in MEASURES
+                if m in scores
+            )
+            rows.append(
+                [_e(model), _e(task), f'<span class="text">{_e(s.get("prediction", ""))}</span>',
+                 _e(score_text or "not scored")]
+            )  # fmt: skip
+        title = " ".join(article[:100].split())
+        blocks.append(
+            f'<details class="article" data-id="{_e(key)}"><summary><b>{_e(key)}</b> '
+            f"{_e(title)}</summary>"
+            f'<div class="articletext">{_e(start)}</div>'
+            f"<h4>References</h4><ul>{''.join(refs)}</ul>"
+            + _table(["model", "task", "output", "F1 (0-100)"], rows)
+            + "</details>"
+        )
+    return "".join(blocks), min(len(order), max_articles), len(order)
+
+
+def render(run: Run, max_articles: int = MAX_ARTICLES, chars: int = ARTICLE_CHARS) -> str:
+    """The whole report as one HTML string."""
+    script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
+    csp = (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{script_hash}'"
+    )
+    doc = run.doc
+    signatures = sorted({e.signature for e in run.entries})
+    articles, shown, total = _articles(run, max_articles, chars)
+    meta = (
+        f"created {_e(doc.get('created', '?'))} · summeval {_e(doc.get('summeval_version', '?'))}"
+        f" · git {_e(doc.get('git_commit') or 'n/a')} · config {_e(doc.get('config_file', '?'))}"
+    )
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">'
+        f"<title>summeval report: {_e(run.name)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>summeval report: {_e(run.name)}</h1><p>{meta}</p>"
+        "<h2>Scores</h2><p>ROUGE F1 on a 0-100 scale with its 95% bootstrap interval; "
+        "▲/▼: significantly better/worse than the baseline (both paired tests p &lt; 0.05).</p>"
+        + _scores_table(run)
+        + "".join(f"<p>Signature: <code>{_e(s)}</code></p>" for s in signatures)
+        + "<h2>Paired significance (F1)</h2>"
+        + _significance_table(run)
+        + "<h2>Data statistics (means over predictions)</h2>"
+        + _data_table(run)
+        + "<h2>Plots</h2>"
+        + _plots(run)
+        + f"<h2>Articles</h2><p>{shown} of {total} article(s) included.</p>"
+        '<input id="search" type="search" placeholder="Search articles, references and outputs">'
+        f'<p id="count"></p><div id="articles">{articles}</div>'
+        f"<script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def write_report(run: Run, path: Path | None = None, **options: Any) -> Path:
+    """Write ``report.html`` into the run folder (or ``path``)."""
+    target = path or run.path / "report.html"
+    write_atomic(target, render(run, **options))
+    return target

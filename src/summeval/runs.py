@@ -1,0 +1,184 @@
+"""Reading finished run folders back: results, samples and articles, checked on the way in.
+
+``compare``, ``show``, ``diff`` and the HTML report read runs only through this module. A
+folder that is not a complete run written by this summeval (missing or corrupt files, a run
+still going or interrupted, an older results layout) raises ``RunProblem`` with the reason,
+so callers can report it and go on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from summeval.errors import DataError
+from summeval.metrics.significance import ModelScores
+
+RESULTS = "results.json"
+
+
+class RunProblem(Exception):
+    """A folder that cannot be read as a complete run; the message says why."""
+
+
+@dataclass
+class Entry:
+    """One model x task of a run, with its per-article samples."""
+
+    run: str
+    model: str
+    task: str
+    summary: dict[str, Any]
+    samples: list[dict[str, Any]]
+
+    @property
+    def label(self) -> str:
+        return f"{self.run}:{self.model}"
+
+    @property
+    def signature(self) -> str:
+        return str(self.summary.get("signature", ""))
+
+    @property
+    def article_set(self) -> str:
+        return str(self.summary.get("article_set", ""))
+
+    def model_scores(self, measures: list[str]) -> ModelScores:
+        """Per-article F1 of the given measures over the scored articles, for paired tests."""
+        scored = [s for s in self.samples if s.get("scores")]
+        return ModelScores(
+            [str(s["id"]) for s in scored],
+            {m: np.array([float(s["scores"][m]["fmeasure"]) for s in scored]) for m in measures},
+        )
+
+    def fmeasure(self, measure: str) -> dict[str, float]:
+        """Per-article F1 of a measure, by article id (scored articles only)."""
+        out: dict[str, float] = {}
+        for s in self.samples:
+            scores = s.get("scores")
+            if scores and measure in scores:
+                out[str(s["id"])] = float(scores[measure]["fmeasure"])
+        return out
+
+
+@dataclass
+class Run:
+    """A complete run folder."""
+
+    name: str
+    path: Path
+    doc: dict[str, Any]
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.doc["results"])
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(dict.fromkeys(e.task for e in self.entries))
+
+    def entry(self, model: str, task: str) -> Entry | None:
+        return next((e for e in self.entries if e.model == model and e.task == task), None)
+
+    def articles(self) -> dict[str, dict[str, Any]]:
+        """Saved articles by id (``articles.jsonl``); empty for runs that did not save them."""
+        path = self.path / "articles.jsonl"
+        if not path.exists():
+            return {}
+        return {str(r["id"]): r for r in _read_jsonl(path)}
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunProblem(f"{path.name} cannot be read ({err.__class__.__name__})") from None
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise RunProblem(f"{path.name}:{no} is not valid JSON") from None
+        if not isinstance(row, dict) or "id" not in row:
+            raise RunProblem(f"{path.name}:{no} is not a sample record")
+        rows.append(row)
+    return rows
+
+
+def load_run(path: Path) -> Run:
+    """Read and check a run folder; raise ``RunProblem`` saying what is wrong."""
+    results = path / RESULTS
+    if not results.is_file():
+        raise RunProblem(f"no {RESULTS} (not a summeval run folder)")
+    try:
+        doc = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RunProblem(f"{RESULTS} is not valid JSON ({err.__class__.__name__})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):
+        raise RunProblem(f"{RESULTS} has no 'results' section")
+    status = doc.get("status")
+    if status != "complete":
+        raise RunProblem(f"partial run (status '{status}'); finish it with summeval run")
+    run = Run(str(doc.get("run") or path.name), path, doc)
+    for model, by_task in doc["results"].items():
+        for task, summary in (by_task or {}).items():
+            if not isinstance(summary, dict) or "signature" not in summary:
+                raise RunProblem(
+                    f"written by summeval {doc.get('summeval_version', '?')} without scoring "
+                    "signatures; rerun summeval run on its config to rescore it (cached "
+                    "generations cost nothing)"
+                )
+            samples_file = path / f"samples_{model}_{task}.jsonl"
+            if not samples_file.is_file():
+                raise RunProblem(f"{samples_file.name} is missing")
+            run.entries.append(Entry(run.name, model, task, summary, _read_jsonl(samples_file)))
+    return run
+
+
+def find_runs(paths: list[Path]) -> tuple[list[Run], list[tuple[Path, str]]]:
+    """Runs under the given paths (a run folder, or a folder of run folders), sorted by
+    folder, and the folders skipped with the reason."""
+    candidates: list[Path] = []
+    for p in paths:
+        if not p.exists():
+            raise DataError("no such folder", where=str(p), hint="give a results folder or a run")
+        if (p / RESULTS).exists() or not p.is_dir():
+            candidates.append(p)
+        else:
+            candidates += sorted(c for c in p.iterdir() if c.is_dir() and c.name[0] not in "._")
+    runs: list[Run] = []
+    skipped: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+    for c in candidates:
+        try:
+            run = load_run(c)
+        except RunProblem as err:
+            skipped.append((c, str(err)))
+            continue
+        if run.name in seen:  # two folders with the same run name: tell them apart
+            run.name = str(c)
+            for e in run.entries:
+                e.run = run.name
+        seen.add(run.name)
+        runs.append(run)
+    return runs, skipped
+
+
+def resolve_run(arg: str, results_dir: Path = Path("results")) -> Run:
+    """A run given as a folder, or as a run name under ``results/``; one-line errors."""
+    path = Path(arg)
+    if not path.is_dir() and (results_dir / arg).is_dir():
+        path = results_dir / arg
+    if not path.is_dir():
+        raise DataError("no such run folder", where=arg, hint="give results/<run> or a run name")
+    try:
+        return load_run(path)
+    except RunProblem as err:
+        raise DataError(str(err), where=str(path)) from None
