@@ -202,7 +202,7 @@ def _config(tmp_path: Path, n: int = 6, batch_size: int = 2, new_tokens: int = 6
                 "batch_size": batch_size,
             },
         ],
-        "output": {"dir": str(tmp_path / "results"), "run_name": "r"},
+        "output": {"dir": str(tmp_path / "results"), "run_name": "r", "report": False},
     }
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))

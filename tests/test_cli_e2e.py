@@ -35,7 +35,8 @@ def test_tiny_config_end_to_end(tmp_path):
     assert elapsed < 60, f"tiny run took {elapsed:.1f}s"
     run_dir = tmp_path / "results" / "tiny"
     names = {p.name for p in run_dir.iterdir()}
-    expected = {"config.yaml", "results.json", "table.md", "table.csv"}
+    expected = {"config.yaml", "results.json", "table.md", "table.csv", "articles.jsonl"}
+    expected.add("report.html")
     for model in ("lead", "tiny-t5", "tiny-llama"):
         for task in ("summary", "headline"):
             expected.add(f"samples_{model}_{task}.jsonl")

@@ -124,6 +124,11 @@ def test_corrupt_and_partial_runs_are_reported_and_skipped(results, run_cli):
     with (torn / "samples_lead1_summary.jsonl").open("a") as f:
         f.write('{"id": "x", "predic')
     (results / "empty_folder").mkdir()
+    old = results / "old_layout"
+    shutil.copytree(results / "first", old)
+    doc = json.loads((old / "results.json").read_text())
+    del doc["results"]["lead1"]["summary"]["signature"]
+    (old / "results.json").write_text(json.dumps(doc))
     code, _, err = run_cli("compare", results, "--permutations", "100")
     assert code == 0, err
     skipped = {Path(s["path"]).name: s["reason"] for s in json.loads(
@@ -133,6 +138,9 @@ def test_corrupt_and_partial_runs_are_reported_and_skipped(results, run_cli):
     assert "samples_lead3_summary.jsonl is missing" in skipped["missing_samples"]
     assert "samples_lead1_summary.jsonl:31 is not valid JSON" in skipped["torn"]
     assert "no results.json" in skipped["empty_folder"]
+    assert "without scoring signatures; rerun summeval run" in skipped["old_layout"]
+    board = json.loads((results / "leaderboard.json").read_text())
+    assert {r["run"] for r in board["runs"]} == {"first", "second", "other_profile", "other_data"}
     assert "summeval: skipped" in err and "broken" in err
 
 

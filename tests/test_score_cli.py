@@ -56,6 +56,7 @@ def test_jsonl_by_id_several_references_and_text_output(tmp_path, jsonl, run_cli
     assert json.loads(out)["rouge1"]["recall"] == pytest.approx((1.0 + 1.0) / 2)
     code, out, _ = run_cli("score", preds, "--refs", refs)
     assert code == 0 and "R-1" in out and "95% interval" in out and "signature: rouge|" in out
+    assert "the rouge155 tokeniser dropped 0.0% of letters and digits" in out
 
 
 def test_repeated_refs_add_references(files, tmp_path, run_cli):

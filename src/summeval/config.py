@@ -226,10 +226,11 @@ class MetricsConfig(_Strict):
 
 
 class OutputConfig(_Strict):
-    """Where results go: ``<dir>/<run_name>/``."""
+    """Where results go: ``<dir>/<run_name>/``; ``report``: also write ``report.html``."""
 
     dir: str = "results"
     run_name: str | None = None
+    report: bool = True
 
 
 class SummevalConfig(_Strict):

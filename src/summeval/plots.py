@@ -9,14 +9,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-SHORT = {
-    "rouge1": "R-1",
-    "rouge2": "R-2",
-    "rouge3": "R-3",
-    "rouge4": "R-4",
-    "rougeL": "R-L",
-    "rougeLsum": "R-Lsum",
-}
+from summeval.results import SHORT, write_atomic_bytes
 
 
 def _pyplot():
@@ -76,6 +69,4 @@ def length_boxes(title: str, labels: Sequence[str], lengths: Sequence[Sequence[i
 
 
 def write_png(path: Path, data: bytes) -> None:
-    from summeval.results import write_atomic_bytes
-
     write_atomic_bytes(path, data)

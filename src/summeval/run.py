@@ -300,6 +300,9 @@ def execute(
         save("interrupted")
         raise
     doc = save("complete")
-    _write_report(run_dir)
-    log(f"results written to {run_dir}/ (table.md, table.csv, results.json, report.html)")
+    written = "table.md, table.csv, results.json"
+    if config.output.report:
+        _write_report(run_dir)
+        written += ", report.html"
+    log(f"results written to {run_dir}/ ({written})")
     return RunOutcome(run_dir, doc)

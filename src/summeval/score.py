@@ -173,6 +173,10 @@ def as_text(scores: CorpusScores, stats: dict[str, Any], unscored: int) -> str:
         return "n/a" if v is None else f"{scale * v:.{digits}f}"
 
     lines.append(
+        f"the {scores.settings.tokenizer} tokeniser dropped {100 * scores.dropped_share:.1f}% of "
+        "letters and digits"
+    )
+    lines.append(
         f"predictions: {fmt('words')} words, {fmt('sentences')} sentences on average "
         f"(references {fmt('reference_words')} words); empty {fmt('empty', 100)}%; "
         f"repeated 3-grams {fmt('repeated_3', 100)}%"
