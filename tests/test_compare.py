@@ -233,3 +233,21 @@ def test_html_report_escapes_everything_in_a_real_browser(tmp_path, run_cli):
     assert re.search(r'<p id="count">1 of 2 article\(s\) shown</p>', dom)
     hidden = re.findall(r'<details class="article" data-id="([^"]+)" hidden', dom)
     assert hidden == ["evil&lt;1&gt;"]
+
+
+def test_run_profile_flag_sets_the_scoring(run_cli, tmp_path):
+    data = _dataset(tmp_path / "d.jsonl", 3)
+    cfg = {
+        "dataset": {"path": str(data)},
+        "models": [{"name": "lead1", "backend": "lead", "lead_sentences": 1}],
+        "output": {"dir": str(tmp_path / "out"), "run_name": "p", "report": False},
+    }
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    code, out, err = run_cli("run", path, "--no-progress", "--profile", "hf")
+    assert code == 0, err
+    res = json.loads((tmp_path / "out" / "p" / "results.json").read_text())
+    assert res["rouge_settings"]["profile"] == "hf"
+    assert res["results"]["lead1"]["summary"]["signature"].startswith("rouge|profile:hf|")
+    assert not (tmp_path / "out" / "p" / "report.html").exists()
+    assert "Signature (summary): `rouge|profile:hf|" in out
