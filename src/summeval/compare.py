@@ -24,7 +24,16 @@ from summeval.errors import UserError
 from summeval.metrics.datastats import words
 from summeval.metrics.significance import compare_models
 from summeval.plots import length_boxes, rouge_bars, write_png
-from summeval.results import DATA_COLUMNS, MEASURES, SHORT, write_atomic, write_json
+from summeval.results import (
+    DATA_COLUMNS,
+    MEASURES,
+    SHORT,
+    format_f1,
+    format_stat,
+    significance_mark,
+    write_atomic,
+    write_json,
+)
 from summeval.runs import Entry, Run
 
 UP, DOWN = "▲", "▼"
@@ -93,9 +102,7 @@ def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -
     rows = []
     for e in ranked:
         sig = by_label.get(e.label, {})
-        marks = {
-            m: (UP if r["delta"] > 0 else DOWN) if r["significant"] else "" for m, r in sig.items()
-        }
+        marks = {m: significance_mark(r) for m, r in sig.items()}
         rows.append(
             {
                 "run": e.run,
@@ -167,18 +174,6 @@ def build(runs: list[Run], skipped: list[tuple[Path, str]], options: CompareOpti
     return doc
 
 
-def _fmt_rouge(r: dict[str, float], mark: str) -> str:
-    return (
-        f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, "
-        f"{100 * r['fmeasure_high']:.2f}]{' ' + mark if mark else ''}"
-    )
-
-
-def _fmt_stat(stats: dict[str, Any], key: str, scale: float, digits: int) -> str:
-    v = stats.get(key)
-    return "n/a" if v is None else f"{scale * v:.{digits}f}"
-
-
 def render_markdown(doc: dict[str, Any]) -> str:
     """leaderboard.md: per task and group, a ranked table, its plots and the notes."""
     out = ["# summeval leaderboard", ""]
@@ -209,10 +204,10 @@ def render_markdown(doc: dict[str, Any]) -> str:
                 name = f"**{row['model']}** (baseline)" if row["baseline"] else row["model"]
                 cells = [row["run"], name]
                 cells += [
-                    _fmt_rouge(row["rouge"][m], row["marks"].get(m, "")) for m in g["measures"]
+                    format_f1(row["rouge"][m], row["marks"].get(m, "")) for m in g["measures"]
                 ]
                 cells += [
-                    _fmt_stat(row["data_stats"], key, scale, digits)
+                    format_stat(row["data_stats"], key, scale, digits)
                     for key, _, scale, digits in DATA_COLUMNS
                 ]
                 cells.append(str(row["n"]))

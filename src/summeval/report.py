@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from summeval.plots import length_boxes, rouge_bars
-from summeval.results import DATA_COLUMNS, MEASURES, SHORT, write_atomic
+from summeval.results import (
+    DATA_COLUMNS,
+    MEASURES,
+    SHORT,
+    format_f1,
+    format_stat,
+    significance_mark,
+    write_atomic,
+)
 from summeval.runs import Run
 
 ARTICLE_CHARS = 1500
@@ -98,26 +106,19 @@ def _scores_table(run: Run) -> str:
                 row.append(_e(e.summary.get("n_scored", 0)))
             else:
                 r = e.summary["rouge"].get(m)
-                row.append(
-                    "—"
-                    if r is None
-                    else _e(
-                        f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, "
-                        f"{100 * r['fmeasure_high']:.2f}]{marks.get((model, task, m), '')}"
-                    )
-                )
+                row.append("—" if r is None else _e(format_f1(r, marks.get((model, task, m), ""))))
         rows.append(row)
     return _table(header, rows, "scores")
 
 
 def _marks(run: Run) -> dict[tuple[str, str, str], str]:
-    out = {}
-    for task, tests in (run.doc.get("significance") or {}).items():
-        for t in tests:
-            for m, r in t["measures"].items():
-                if r.get("significant"):
-                    out[(t["system"], task, m)] = " ▲" if r["delta"] > 0 else " ▼"
-    return out
+    significance = run.doc.get("significance") or {}
+    return {
+        (t["system"], task, m): significance_mark(r)
+        for task, tests in significance.items()
+        for t in tests
+        for m, r in t["measures"].items()
+    }
 
 
 def _significance_table(run: Run) -> str:
@@ -148,9 +149,9 @@ def _data_table(run: Run) -> str:
     for e in run.entries:
         stats = e.summary.get("data_stats") or {}
         cells = [_e(e.model), _e(e.task)]
-        for key, _, scale, digits in DATA_COLUMNS:
-            v = stats.get(key)
-            cells.append("n/a" if v is None else _e(f"{scale * v:.{digits}f}"))
+        cells += [
+            _e(format_stat(stats, key, scale, digits)) for key, _, scale, digits in DATA_COLUMNS
+        ]
         rows.append(cells)
     return _table(["model", "task", *(_e(c[1]) for c in DATA_COLUMNS)], rows, "data-stats")
 

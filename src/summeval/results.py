@@ -154,15 +154,34 @@ def _measures(results: dict[str, dict[str, dict[str, Any]]], task: str) -> list[
     return [m for m in MEASURES if m in found]
 
 
+def significance_mark(test: dict[str, Any]) -> str:
+    """'▲' / '▼' for a significantly better/worse result of a paired test, else ''."""
+    if not test.get("significant"):
+        return ""
+    return "▲" if test["delta"] > 0 else "▼"
+
+
 def _marks(significance: dict[str, list[dict[str, Any]]], task: str) -> dict[tuple[str, str], str]:
-    """(model, measure) -> ' ▲' / ' ▼' where a model is significantly better/worse than the
-    baseline it was tested against."""
-    out: dict[tuple[str, str], str] = {}
-    for test in significance.get(task, []):
-        for measure, r in test["measures"].items():
-            if r["significant"]:
-                out[(test["system"], measure)] = " ▲" if r["delta"] > 0 else " ▼"
-    return out
+    """(model, measure) -> mark against the baseline the model was tested against."""
+    return {
+        (test["system"], measure): significance_mark(r)
+        for test in significance.get(task, [])
+        for measure, r in test["measures"].items()
+    }
+
+
+def format_f1(r: dict[str, float], mark: str = "") -> str:
+    """F1 x100 with its interval, e.g. ``41.23 [39.10, 43.35] ▲``."""
+    text = (
+        f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, {100 * r['fmeasure_high']:.2f}]"
+    )
+    return f"{text} {mark}" if mark else text
+
+
+def format_stat(stats: dict[str, Any], key: str, scale: float, digits: int) -> str:
+    """One data statistic for a table cell; ``n/a`` where it is not defined."""
+    v = stats.get(key)
+    return "n/a" if v is None else f"{scale * v:.{digits}f}"
 
 
 def table_rows(
@@ -185,12 +204,7 @@ def table_rows(
             summary = summaries.get(task)
             for m in by_task[task]:
                 r = _rouge(summary, m)
-                row.append(
-                    "—"
-                    if r is None
-                    else f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, "
-                    f"{100 * r['fmeasure_high']:.2f}]{marks.get((model, m), '')}"
-                )
+                row.append("—" if r is None else format_f1(r, marks.get((model, m), "")))
             row.append("—" if summary is None else str(summary.get("n_scored", 0)))
         rows.append(row)
     return header, rows
@@ -263,8 +277,7 @@ def data_stats_lines(results: dict[str, dict[str, dict[str, Any]]], tasks: list[
             if not stats:
                 continue
             cells = [
-                "n/a" if stats.get(key) is None else f"{scale * stats[key]:.{digits}f}"
-                for key, _, scale, digits in DATA_COLUMNS
+                format_stat(stats, key, scale, digits) for key, _, scale, digits in DATA_COLUMNS
             ]
             rows.append(f"| {model} | {task} | " + " | ".join(cells) + " |")
     if not rows:
