@@ -477,7 +477,7 @@ def scores_from_stats(stats: RougeStats) -> CorpusScores:
     if share > DROPPED_WARN:
         warnings.append(
             f"the {settings.tokenizer} tokeniser dropped {100 * share:.1f}% of letters and digits "
-            "(non-ASCII text?); use tokenizer: unicode for other languages"
+            "(non-ASCII text?); for other languages use tokenizer: unicode and stem: false"
         )
     if (
         "rougeLsum" in settings.measures
