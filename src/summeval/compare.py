@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from summeval.errors import UserError
-from summeval.metrics.datastats import words
 from summeval.metrics.significance import compare_models
 from summeval.plots import length_boxes, rouge_bars, write_png
 from summeval.results import (
@@ -272,22 +271,13 @@ def _plots(doc: dict[str, Any], runs: list[Run], out_dir: Path) -> None:
                 ),
             )
             entries = [by_key[(label, task)] for label in labels]
-            pred_lengths = [
-                [len(words(s.get("prediction", ""))) for s in e.samples] for e in entries
-            ]
-            ref_lengths = [
-                len(words(ref))
-                for s in entries[0].samples
-                for ref in s.get("references", [])
-                if ref.strip()
-            ]
             lengths_file = f"leaderboard_{task}_{g['id']}_lengths.png"
             write_png(
                 out_dir / lengths_file,
                 length_boxes(
                     f"{task}, group {g['id']}: prediction and reference lengths",
                     [*labels, "references"],
-                    [*pred_lengths, ref_lengths],
+                    [*(e.prediction_lengths() for e in entries), entries[0].reference_lengths()],
                 ),
             )
             g["plots"] = {"ROUGE": rouge_file, "lengths": lengths_file}

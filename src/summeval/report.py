@@ -22,6 +22,7 @@ from summeval.results import (
     SHORT,
     format_f1,
     format_stat,
+    measures_of,
     significance_mark,
     write_atomic,
 )
@@ -81,8 +82,7 @@ def _table(header: list[str], rows: list[list[str]], table_id: str = "") -> str:
 
 
 def _measures(run: Run, task: str) -> list[str]:
-    found = {m for e in run.entries if e.task == task for m in e.summary.get("rouge", {})}
-    return [m for m in MEASURES if m in found]
+    return measures_of(run.doc["results"], task)
 
 
 def _scores_table(run: Run) -> str:
@@ -161,8 +161,6 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def _plots(run: Run) -> str:
-    from summeval.metrics.datastats import words
-
     parts = []
     for task in run.tasks:
         entries = [e for e in run.entries if e.task == task]
@@ -171,11 +169,10 @@ def _plots(run: Run) -> str:
             f"{task}: ROUGE F1", [e.model for e in entries], measures,
             [e.summary["rouge"] for e in entries],
         )  # fmt: skip
-        refs = [len(words(r)) for s in entries[0].samples for r in s.get("references", []) if r]
         lengths = length_boxes(
             f"{task}: lengths in words",
             [*(e.model for e in entries), "references"],
-            [*([len(words(s.get("prediction", ""))) for s in e.samples] for e in entries), refs],
+            [*(e.prediction_lengths() for e in entries), entries[0].reference_lengths()],
         )
         parts.append(f"<h3>{_e(task)}</h3>{_img(bars, task + ' ROUGE')}{_img(lengths, task)}")
     return "".join(parts)

@@ -148,7 +148,7 @@ def _rouge(summary: dict[str, Any] | None, measure: str) -> dict[str, float] | N
     return summary.get("rouge", {}).get(measure)
 
 
-def _measures(results: dict[str, dict[str, dict[str, Any]]], task: str) -> list[str]:
+def measures_of(results: dict[str, dict[str, dict[str, Any]]], task: str) -> list[str]:
     """The ROUGE measures present for a task, in the standard order."""
     found = {m for by_task in results.values() for m in (by_task.get(task) or {}).get("rouge", {})}
     return [m for m in MEASURES if m in found]
@@ -193,7 +193,7 @@ def table_rows(
     interval, significance marks against the baseline, and n."""
     significance = significance or {}
     header = ["model"]
-    by_task = {t: _measures(results, t) for t in tasks}
+    by_task = {t: measures_of(results, t) for t in tasks}
     for task in tasks:
         header += [f"{task} {SHORT[m]}" for m in by_task[task]] + [f"{task} n"]
     rows = []
@@ -215,7 +215,7 @@ def csv_rows(
 ) -> tuple[list[str], list[list[str]]]:
     """Machine-readable table: F1, its interval bounds, P and R per task x measure (0-100)."""
     header = ["model"]
-    by_task = {t: _measures(results, t) for t in tasks}
+    by_task = {t: measures_of(results, t) for t in tasks}
     parts = ("fmeasure", "fmeasure_low", "fmeasure_high", "precision", "recall")
     for task in tasks:
         header += [f"{task}_{m}_{p}" for m in by_task[task] for p in parts] + [f"{task}_n"]

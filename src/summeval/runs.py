@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from summeval.errors import DataError
+from summeval.metrics.datastats import words
 from summeval.metrics.significance import ModelScores
 
 RESULTS = "results.json"
@@ -46,6 +47,14 @@ class Entry:
     @property
     def article_set(self) -> str:
         return str(self.summary.get("article_set", ""))
+
+    def prediction_lengths(self) -> list[int]:
+        """Length in words of every prediction."""
+        return [len(words(s.get("prediction", ""))) for s in self.samples]
+
+    def reference_lengths(self) -> list[int]:
+        """Length in words of every non-empty reference."""
+        return [len(words(r)) for s in self.samples for r in s.get("references", []) if r.strip()]
 
     def model_scores(self, measures: list[str]) -> ModelScores:
         """Per-article F1 of the given measures over the scored articles, for paired tests."""

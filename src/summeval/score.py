@@ -16,7 +16,7 @@ from typing import Any
 from summeval.errors import DataError
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.rouge import CorpusScores, RougeSettings, score_corpus
-from summeval.results import SHORT
+from summeval.results import SHORT, format_stat
 
 Items = list[tuple[str, list[str]]]
 
@@ -168,9 +168,8 @@ def as_text(scores: CorpusScores, stats: dict[str, Any], unscored: int) -> str:
         + "; scale 0-100"
     )
 
-    def fmt(key: str, scale: float = 1.0, digits: int = 1) -> str:
-        v = stats.get(key)
-        return "n/a" if v is None else f"{scale * v:.{digits}f}"
+    def fmt(key: str, scale: float = 1.0) -> str:
+        return format_stat(stats, key, scale, 1)
 
     lines.append(
         f"the {scores.settings.tokenizer} tokeniser dropped {100 * scores.dropped_share:.1f}% of "
