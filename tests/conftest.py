@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +12,30 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+XSUM = ROOT / "data" / "xsum" / "xsum_test500.jsonl"
 SEED = ROOT / "data" / "sample" / "seed_article.txt"
 
-# Tests never touch the network; built tiny models and de-quantised GGUF are cached here
-# (gitignored) so a second test run is fast.
-os.environ.setdefault("SUMMEVAL_CACHE", str(ROOT / ".cache" / "summeval-test"))
+# Tests never touch the network nor the user's home: built tiny models and the de-quantised
+# GGUF are cached in the clone (gitignored) so a second test run is fast; generations go to a
+# fresh temporary folder per test session, and HOME (with every cache under it) is a temporary
+# folder too, so no test can read or write the user's own caches.
+REAL_HOME = Path.home()
+_SESSION_TMP = Path(tempfile.mkdtemp(prefix="summeval-tests-"))
+os.environ["SUMMEVAL_CACHE"] = str(ROOT / ".cache" / "summeval-test")
+os.environ["SUMMEVAL_GENERATION_CACHE"] = str(_SESSION_TMP / "generations")
+os.environ["HOME"] = str(_SESSION_TMP / "home")
+os.environ["XDG_CACHE_HOME"] = str(_SESSION_TMP / "home" / ".cache")
+os.environ["MPLCONFIGDIR"] = str(ROOT / ".cache" / "matplotlib")
+os.environ["HF_HOME"] = str(_SESSION_TMP / "hf")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def read_xsum(n: int) -> list[dict[str, Any]]:
+    """The first ``n`` rows of the shipped XSum sample (data/xsum/, CC BY-SA 4.0)."""
+    with XSUM.open(encoding="utf-8") as f:
+        return [json.loads(line) for _, line in zip(range(n), f, strict=False)]
 
 
 @pytest.fixture
@@ -83,7 +99,7 @@ def rouge155_home() -> Path:
     elif not kind.exists() or kind.read_text().strip() != "empty=1":
         problem = f"ROUGE-1.5.5 at {home} uses the WordNet exception DB, not plain Porter"
     if problem:
-        how = "run: export ROUGE155_HOME=$(EMPTY_EXC_DB=1 bash ../shared/tools/rouge155-setup.sh)"
+        how = "run: export ROUGE155_HOME=$(EMPTY_EXC_DB=1 bash scripts/rouge155_setup.sh)"
         if os.environ.get("CI"):
             pytest.fail(f"{problem}; {how}")
         pytest.skip(f"{problem}; {how}")

@@ -1,6 +1,6 @@
 """Runs the official ROUGE-1.5.5 Perl script (the test oracle) on given texts.
 
-The script comes from ``../shared/tools/rouge155-setup.sh`` with ``EMPTY_EXC_DB=1`` (plain
+The script comes from ``scripts/rouge155_setup.sh`` with ``EMPTY_EXC_DB=1`` (plain
 Porter stemming); ``scripts/test.sh`` installs it and exports ``ROUGE155_HOME``.
 """
 

@@ -22,7 +22,7 @@ from summeval.models import create_backend
 from summeval.models.base import Generation
 from summeval.tasks import task_spec
 
-from .conftest import ROOT
+from .conftest import REAL_HOME, ROOT
 
 ARTICLE = Article("a", "The council approved the budget on Monday. Taxes will rise.")
 
@@ -237,7 +237,8 @@ def test_rerun_makes_no_model_calls_and_loads_nothing(tmp_path):
     first = _cli(tmp_path, "run", str(cfg))
     assert first.returncode == 0, first.stderr
     r1 = _results(tmp_path)
-    assert r1["models"]["tl"]["loaded"] is True
+    assert r1["models"]["tl"]["loaded_this_run"] is True
+    assert r1["models"]["tl"]["load_seconds"] >= 0
     assert r1["results"]["tl"]["summary"]["generated"] == 6
     samples1 = (tmp_path / "results" / "r" / "samples_tl_summary.jsonl").read_text()
 
@@ -245,7 +246,8 @@ def test_rerun_makes_no_model_calls_and_loads_nothing(tmp_path):
     assert second.returncode == 0, second.stderr
     r2 = _results(tmp_path)
     for model in ("tl", "t5"):
-        assert r2["models"][model]["loaded"] is False  # the model was never loaded
+        assert r2["models"][model]["loaded_this_run"] is False  # the model was never loaded
+        assert "load_seconds" not in r2["models"][model]
         for task in ("summary", "headline"):
             assert r2["results"][model][task]["generated"] == 0
             assert r2["results"][model][task]["cache_hits"] == 6
@@ -316,6 +318,11 @@ def _cache_lines(tmp_path: Path) -> int:
     return sum(len(p.read_bytes().splitlines()) for p in (tmp_path / "gen").glob("*.jsonl"))
 
 
+def _ignore_sigint() -> None:
+    """What a shell does for a background job (and some CI runners for every child)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _start_and_stop_midway(
     tmp_path: Path, cfg: Path, sig: int, after_lines: int
 ) -> subprocess.Popen:
@@ -326,6 +333,7 @@ def _start_and_stop_midway(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ignore_sigint,  # summeval run must restore Ctrl-C handling itself
     )
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
@@ -442,3 +450,12 @@ def test_check_determinism_reports_divergence(tmp_path):
         show_progress=False,
     )
     assert run.determinism == {"checked": 2, "diverged": ["a0", "a1"]}
+
+
+def test_the_suite_keeps_out_of_the_users_caches():
+    """conftest points every cache away from the user's home (~/.cache/summeval, HF, ...)."""
+    from summeval.cache import cache_root, generations_folder
+
+    real_cache = REAL_HOME / ".cache"
+    for folder in (cache_root(), generations_folder(), Path.home()):
+        assert folder != REAL_HOME and real_cache not in (folder, *folder.parents), folder

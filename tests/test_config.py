@@ -6,6 +6,7 @@ import pytest
 
 from summeval.config import apply_overrides, load_config
 from summeval.errors import ConfigError
+from summeval.metrics.rouge import settings_from_config
 
 from .conftest import ROOT, basic_config
 
@@ -157,7 +158,7 @@ def test_debug_shows_traceback(run_cli, tmp_path):
 
 def test_rouge_profile_and_single_options(write_config, tmp_path):
     cfg = load_config(write_config(basic_config("x.jsonl", tmp_path)))
-    s = cfg.metrics.rouge.settings()
+    s = settings_from_config(cfg.metrics.rouge)
     assert (s.profile, s.tokenizer, s.stemmer, s.multi_ref) == (
         "rouge155",
         "rouge155",
@@ -167,7 +168,8 @@ def test_rouge_profile_and_single_options(write_config, tmp_path):
     path = write_config(basic_config("x.jsonl", tmp_path))
     s = load_config(
         path, ["metrics.rouge.profile=hf", "metrics.rouge.multi_ref=mean", "metrics.rouge.stem=no"]
-    ).metrics.rouge.settings()
+    ).metrics.rouge
+    s = settings_from_config(s)
     assert (s.tokenizer, s.split, s.multi_ref, s.stem) == (
         "rouge-score",
         "sentences",

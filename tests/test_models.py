@@ -66,7 +66,7 @@ def test_causal_prompt_uses_chat_template_and_never_cuts_instruction():
     long_article = Article("long", " ".join(["The council approved the budget."] * 80))
     (gen,) = generate_articles(backend, spec, [long_article])
     assert gen.truncated
-    assert gen.input_tokens <= 120 < gen.original_input_tokens
+    assert gen.prompt_tokens <= 120 < gen.article_tokens
     assert gen.prompt.startswith("<|im_start|>user\nArticle:\nThe council")
     assert gen.prompt.endswith(
         "Write a short headline for this article. Reply with the headline only.<|im_end|>\n"
@@ -97,7 +97,7 @@ def test_seq2seq_prefix_and_truncation():
     spec = task_spec("summary", TaskConfig(), cfg)
     (gen,) = generate_articles(backend, spec, [ARTICLES[0]])
     assert gen.prompt.startswith("summarize: The council")
-    assert gen.truncated and gen.input_tokens <= 40
+    assert gen.truncated and gen.prompt_tokens <= 40
 
 
 def test_generation_settings_precedence(tmp_path):

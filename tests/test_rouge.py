@@ -3,8 +3,6 @@ profiles, and properties that hold for any text (hypothesis)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -25,9 +23,8 @@ from summeval.metrics.rouge import (
 from summeval.metrics.tokenize import TextTokenizer, limit_bytes, limit_words, smart_stopwords
 from summeval.sentences import split_sentences
 
-from .conftest import SEED, SHARED
+from .conftest import SEED, read_xsum
 
-XSUM = SHARED / "data" / "xsum_test1000.jsonl"
 TYPES = ["rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum"]
 
 
@@ -189,9 +186,7 @@ def test_intervals_are_identical_across_reruns_and_bracket_the_mean():
 
 
 def _xsum(n: int) -> list[dict]:
-    if not XSUM.exists():
-        pytest.skip(f"{XSUM} is missing (the shared folder beside the project)")
-    return [json.loads(line) for line in XSUM.open(encoding="utf-8")][:n]
+    return read_xsum(n)
 
 
 def _compare_with_rouge_score(preds, refs, profile, stem_on, prep=lambda t: t):

@@ -9,21 +9,18 @@ summary on one line.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from summeval.metrics.resampling import bootstrap_means
 from summeval.metrics.rouge import compute_stats, scores_from_stats, settings_for
 from summeval.sentences import split_sentences
 
-from .conftest import SHARED
+from .conftest import read_xsum
 from .rouge155 import run_rouge155
 
-XSUM = SHARED / "data" / "xsum_test1000.jsonl"
 _WORDS = """
 the a of to and in said was for on that is with by it as at from he his has have be are
 agreement agreements agreed agreeing co-operation co-operate U.S. $5bn 3.5% £20m 2016
@@ -52,9 +49,7 @@ def _generated(seed: int, n: int, refs: int) -> tuple[list[list[str]], list[list
 
 
 def _real(n: int, refs: int) -> tuple[list[list[str]], list[list[list[str]]]]:
-    if not XSUM.exists():
-        pytest.skip(f"{XSUM} is missing (the shared folder beside the project)")
-    rows = [json.loads(line) for line in XSUM.open(encoding="utf-8")][:n]
+    rows = read_xsum(n)
     preds, refs_ = [], []
     for row in rows:
         sents = split_sentences(row["article"])

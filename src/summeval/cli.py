@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -190,10 +192,18 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from summeval.config import load_config, run_name_for
+def _load_config(path: str, overrides: list[str]) -> SummevalConfig:
+    """The config, validated, with its backends checked against the registry."""
+    from summeval.config import load_config
+    from summeval.models.registry import backend_problem
 
-    cfg = load_config(args.config, args.overrides)
+    return load_config(path, overrides, checks=[backend_problem])
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from summeval.config import run_name_for
+
+    cfg = _load_config(args.config, args.overrides)
     _check_local_inputs(cfg)
     tasks = [t for t in ("summary", "headline") if cfg.tasks.get(t).enabled]
     print(
@@ -215,15 +225,30 @@ def _check_local_inputs(cfg: SummevalConfig) -> None:
         create_backend(model, cfg.tasks, cfg.seed)
 
 
+_SELF = ("python", "-m", "summeval")
+
+
+def _interruptible() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop a run cleanly, even when the parent started us with
+    SIGINT ignored (a shell's background job, some CI runners): both raise KeyboardInterrupt,
+    so what is done is written and the resume command printed."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    from summeval.config import load_config, run_name_for
+    from summeval.config import run_name_for
 
     overrides = list(args.overrides)
     if args.output_dir:
         overrides.append(f"output.dir={args.output_dir}")
     if args.profile:
         overrides.append(f"metrics.rouge.profile={args.profile}")
-    cfg = load_config(args.config, overrides)
+    cfg = _load_config(args.config, overrides)
     from summeval.run import RunOptions, execute
 
     name = args.run_name or run_name_for(cfg, args.config)
@@ -232,10 +257,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_determinism=max(0, args.check_determinism),
         show_progress=not args.no_progress,
     )
+    _interruptible()
     try:
         outcome = execute(cfg, config_path=args.config, run_name=name, options=options)
     except KeyboardInterrupt:
-        again = " ".join(["python -m summeval", *sys.argv[1:]]) or "the same command"
+        again = shlex.join([*_SELF, *sys.argv[1:]])
         print(
             "summeval: interrupted; finished generations are saved in the cache. "
             f"Resume with: {again}",

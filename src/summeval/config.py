@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -129,16 +130,6 @@ class ModelConfig(_Strict):
             raise ValueError("use letters, digits, '-', '_' or '.' (it names result files)")
         return v
 
-    @field_validator("backend")
-    @classmethod
-    def _backend(cls, v: str) -> str:
-        from summeval.models.registry import unknown_backend
-
-        message = unknown_backend(v)
-        if message:
-            raise ValueError(message)
-        return v
-
     @field_validator("batch_size")
     @classmethod
     def _batch(cls, v: int | str) -> int | str:
@@ -189,25 +180,6 @@ class RougeConfig(_Strict):
         if self.word_limit is not None and self.byte_limit is not None:
             raise ValueError("give word_limit or byte_limit, not both")
         return self
-
-    def settings(self) -> Any:
-        """The resolved ``RougeSettings`` (profile defaults with these options on top)."""
-        from summeval.metrics.rouge import settings_for
-
-        return settings_for(
-            self.profile,
-            measures=tuple(dict.fromkeys(self.types)),
-            tokenizer=self.tokenizer,
-            stem=self.stem,
-            multi_ref=self.multi_ref,
-            split=self.split,
-            stopwords=self.stopwords,
-            word_limit=self.word_limit,
-            byte_limit=self.byte_limit,
-            confidence=self.confidence,
-            resamples=self.bootstrap,
-            seed=self.seed,
-        )
 
 
 class SignificanceConfig(_Strict):
@@ -353,14 +325,21 @@ def parse_config(data: Any, *, source: str = "<config>", text: str | None = None
         return SummevalConfig.model_validate(data)
     except ValidationError as err:
         loc, msg = _validation_message(err)
-        lines = _yaml_lines(text) if text else {}
-        line = None
-        for cut in range(len(loc), 0, -1):
-            if loc[:cut] in lines:
-                line = lines[loc[:cut]]
-                break
-        where = f"{source}:{line}" if line else source
-        raise ConfigError(f"{_format_loc(loc) or 'config'}: {msg}", where=where) from None
+        raise config_error(loc, msg, source, text) from None
+
+
+def config_error(
+    loc: tuple[Any, ...], message: str, source: str = "<config>", text: str | None = None
+) -> ConfigError:
+    """A one-line error for the value at key path ``loc``, naming its file and line."""
+    lines = _yaml_lines(text) if text else {}
+    line = None
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in lines:
+            line = lines[loc[:cut]]
+            break
+    where = f"{source}:{line}" if line else source
+    return ConfigError(f"{_format_loc(loc) or 'config'}: {message}", where=where)
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -445,15 +424,29 @@ def load_yaml(text: str, source: str) -> Any:
         ) from None
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None) -> SummevalConfig:
-    """Read, override and validate a config file."""
+def load_config(
+    path: str | Path,
+    overrides: list[str] | None = None,
+    checks: Sequence[Callable[[SummevalConfig], tuple[tuple[Any, ...], str] | None]] = (),
+) -> SummevalConfig:
+    """Read, override and validate a config file.
+
+    ``checks`` are validations that live above the config (the backend registry): each
+    returns ``(key path, message)`` for a problem, reported with the file and line like any
+    other; the config module itself imports nothing of summeval above it.
+    """
     text = read_config_text(path)
     data = load_yaml(text, str(path))
     if overrides:
         if not isinstance(data, dict):
             data = {}
         data = apply_overrides(data, overrides)
-    return parse_config(data, source=str(path), text=text)
+    config = parse_config(data, source=str(path), text=text)
+    for check in checks:
+        problem = check(config)
+        if problem:
+            raise config_error(problem[0], problem[1], str(path), text)
+    return config
 
 
 def run_name_for(config: SummevalConfig, config_path: str | Path) -> str:

@@ -34,8 +34,8 @@ class Sample:
     prediction: str
     references: list[str]
     truncated: bool = False
-    input_tokens: int | None = None
-    original_input_tokens: int | None = None
+    prompt_tokens: int | None = None  # the prompt the model saw (template + cut article)
+    article_tokens: int | None = None  # the article alone, before any truncation
     new_tokens: int | None = None
     cached: bool = False
     scores: dict[str, dict[str, float]] | None = None
@@ -116,8 +116,8 @@ def _record(
         "id": p.article.id,
         "text": g.text,
         "prompt": g.prompt,
-        "input_tokens": g.input_tokens,
-        "original_input_tokens": g.original_input_tokens,
+        "prompt_tokens": g.prompt_tokens,
+        "article_tokens": g.article_tokens,
         "truncated": g.truncated,
         "new_tokens": g.new_tokens,
         "settings": settings,
@@ -172,7 +172,7 @@ def generate_task(
             backend.load()
             settings = backend.generation_settings(spec.name)
             prepared = backend.prepare(spec, misses)
-            prepared.sort(key=lambda p: -(p.input_tokens or 0))
+            prepared.sort(key=lambda p: -(p.prompt_tokens or 0))
 
             def on_batch(batch: list[Prepared], gens: list[Generation]) -> None:
                 recs = [
@@ -208,8 +208,9 @@ def generate_task(
                 prediction=spec.postprocess(rec["text"]),
                 references=art.references(spec.name),
                 truncated=bool(rec.get("truncated")),
-                input_tokens=rec.get("input_tokens"),
-                original_input_tokens=rec.get("original_input_tokens"),
+                # cache lines written by summeval 0.2 use the older names
+                prompt_tokens=rec.get("prompt_tokens", rec.get("input_tokens")),
+                article_tokens=rec.get("article_tokens", rec.get("original_input_tokens")),
                 new_tokens=rec.get("new_tokens"),
                 cached=art.id not in miss_ids,
             )

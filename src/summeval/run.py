@@ -16,7 +16,12 @@ from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
 from summeval.data import Article, load_articles
 from summeval.generate import TaskRun, generate_task
 from summeval.metrics.datastats import corpus_stats
-from summeval.metrics.rouge import CorpusScores, make_tokenizer, score_corpus
+from summeval.metrics.rouge import (
+    CorpusScores,
+    make_tokenizer,
+    score_corpus,
+    settings_from_config,
+)
 from summeval.metrics.significance import ModelScores, compare_models
 from summeval.models import create_backend
 from summeval.results import (
@@ -170,9 +175,10 @@ def _model_info(
     details = dict(info.details)
     if backend.loaded and backend.cacheable:
         cache.save_info({"name": model_cfg.name, "model": info.model, **details})
-    elif backend.cacheable:
+    elif backend.cacheable:  # what the run that loaded it saw, less what only it measured
         saved = cache.load_info()
-        details = {k: v for k, v in saved.items() if k not in ("name", "model")} | details
+        skip = ("name", "model", "load_seconds")
+        details = {k: v for k, v in saved.items() if k not in skip} | details
     return {
         "backend": info.backend,
         "model": info.model,
@@ -180,7 +186,7 @@ def _model_info(
         "device": info.device,
         "dtype": info.dtype,
         "batch_size": model_cfg.batch_size,
-        "loaded": bool(backend.loaded),
+        "loaded_this_run": bool(backend.loaded),
         "cache_fingerprint": cache.model_fp if backend.cacheable else None,
         "generation": {r.task: r.settings for r in runs},
         **details,
@@ -235,7 +241,7 @@ def execute(
     articles, report = load_articles(config.dataset)
     log(_data_line(report))
     write_articles(run_dir, articles)
-    settings = config.metrics.rouge.settings()
+    settings = settings_from_config(config.metrics.rouge)
     tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
 
     def rouge(ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:

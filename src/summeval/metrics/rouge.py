@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -121,6 +122,24 @@ def settings_for(profile: str = "rouge155", **overrides: object) -> RougeSetting
     if "measures" in values:
         values["measures"] = tuple(values["measures"])  # type: ignore[arg-type]
     return RougeSettings(**values)  # type: ignore[arg-type]
+
+
+def settings_from_config(cfg: Any) -> RougeSettings:
+    """The settings of a ``metrics.rouge`` config section (profile defaults, options on top)."""
+    return settings_for(
+        cfg.profile,
+        measures=tuple(dict.fromkeys(cfg.types)),
+        tokenizer=cfg.tokenizer,
+        stem=cfg.stem,
+        multi_ref=cfg.multi_ref,
+        split=cfg.split,
+        stopwords=cfg.stopwords,
+        word_limit=cfg.word_limit,
+        byte_limit=cfg.byte_limit,
+        confidence=cfg.confidence,
+        resamples=cfg.bootstrap,
+        seed=cfg.seed,
+    )
 
 
 def _refs_field(ref_counts: Sequence[int]) -> str:

@@ -15,8 +15,8 @@ class Generation:
 
     text: str
     prompt: str
-    input_tokens: int | None = None
-    original_input_tokens: int | None = None
+    prompt_tokens: int | None = None  # the whole prompt as the model saw it, after any cut
+    article_tokens: int | None = None  # the article alone, before any cut
     truncated: bool = False
     new_tokens: int | None = None
 
@@ -27,8 +27,8 @@ class Prepared:
 
     article: Article
     prompt: str
-    input_tokens: int | None = None
-    original_input_tokens: int | None = None
+    prompt_tokens: int | None = None
+    article_tokens: int | None = None
     truncated: bool = False
 
 

@@ -473,8 +473,8 @@ class HFBackend:
             Generation(
                 text=text,
                 prompt=p.prompt,
-                input_tokens=p.input_tokens,
-                original_input_tokens=p.original_input_tokens,
+                prompt_tokens=p.prompt_tokens,
+                article_tokens=p.article_tokens,
                 truncated=p.truncated,
                 new_tokens=int(count),
             )

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from summeval.errors import ConfigError
 
 if TYPE_CHECKING:
-    from summeval.config import ModelConfig, TasksConfig
+    from summeval.config import ModelConfig, SummevalConfig, TasksConfig
     from summeval.models.base import Backend
 
-# name -> "module:factory"; add a backend by adding a line (roadmap: openai, vllm, llama-cpp).
+# name -> "module:factory"; add a backend by adding a line.
 BACKENDS: dict[str, str] = {
     "lead": "summeval.models.lead:LeadBackend",
     "hf-seq2seq": "summeval.models.hf:Seq2SeqBackend",
@@ -29,6 +29,15 @@ def unknown_backend(name: str) -> str | None:
     close = difflib.get_close_matches(name, list(BACKENDS), n=1, cutoff=0.4)
     hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(BACKENDS)}"
     return f"unknown backend '{name}'; {hint}"
+
+
+def backend_problem(config: SummevalConfig) -> tuple[tuple[str | int, ...], str] | None:
+    """The first model whose backend is unknown, as (key path, message), for ``load_config``."""
+    for i, model in enumerate(config.models):
+        message = unknown_backend(model.backend)
+        if message:
+            return ("models", i, "backend"), message
+    return None
 
 
 def check_backend(name: str, where: str = "backend") -> None:

@@ -2,21 +2,26 @@
 
 ``model: tiny-random:t5`` (encoder-decoder, byte-level ByT5 tokenizer, no vocab file) and
 ``model: tiny-random:llama`` (decoder-only, BPE tokenizer trained on the fly, ChatML chat
-template). They write junk, which is the point: everything downstream must cope with it.
+template). Their weights are random, so they write junk, which is the point: everything
+downstream must cope with it. Their generation config suppresses end-of-sequence and other
+special tokens and repeated bigrams (they may write only lower-case word pieces), so they always
+write real words up to ``max_new_tokens`` and tests score real strings, never empty ones.
 Built once per cache folder, deterministically from a fixed seed.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from summeval.cache import cache_root
 from summeval.errors import ModelError
 
 PREFIX = "tiny-random:"
 KINDS = ("t5", "llama")
-VERSION = "v1"
+VERSION = "v2"
 
 _CORPUS = [
     "The government announced new measures on Monday to tackle rising prices.",
@@ -57,6 +62,16 @@ def tiny_model_path(ref: str, cache: Path | None = None) -> Path:
     return target
 
 
+_WORD_PIECE = re.compile(r"^ ?[a-z]+$")
+
+
+def _write_words_only(model: Any, suppress: list[bool]) -> None:
+    """Random weights repeat one token forever (often a space or end-of-sequence): allow only
+    word pieces and forbid repeated bigrams, so the output is real, varied words."""
+    model.generation_config.suppress_tokens = [i for i, s in enumerate(suppress) if s]
+    model.generation_config.no_repeat_ngram_size = 2
+
+
 def _build_t5(folder: Path) -> None:
     import torch
     from transformers import ByT5Tokenizer, T5Config, T5ForConditionalGeneration
@@ -76,6 +91,9 @@ def _build_t5(folder: Path) -> None:
         eos_token_id=tok.eos_token_id,
     )
     model = T5ForConditionalGeneration(conf)
+    # ByT5 ids are byte + 3 (0-2: pad, eos, unk): allow letters and spaces only.
+    allowed = {3 + b for b in b"abcdefghijklmnopqrstuvwxyz "}
+    _write_words_only(model, [i not in allowed for i in range(len(tok))])
     tok.model_max_length = 512
     model.save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
@@ -120,5 +138,7 @@ def _build_llama(folder: Path) -> None:
         tie_word_embeddings=True,
     )
     model = LlamaForCausalLM(conf)
+    words = [bool(_WORD_PIECE.match(tok.decode([i]))) for i in range(len(tok))]
+    _write_words_only(model, [not w for w in words])
     model.save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
