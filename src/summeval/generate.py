@@ -9,6 +9,7 @@ the batch size is halved and the same articles are retried; none is ever skipped
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,8 +61,10 @@ class TaskRun:
 
 
 def _oom_errors() -> tuple[type[BaseException], ...]:
-    import torch
-
+    """torch's out-of-memory errors; none where torch is not loaded (no model can run out)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return ()
     errors: list[type[BaseException]] = [torch.cuda.OutOfMemoryError]
     if hasattr(torch, "OutOfMemoryError"):
         errors.append(torch.OutOfMemoryError)

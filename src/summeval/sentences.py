@@ -8,8 +8,7 @@ and the same on every machine. Line breaks always end a sentence.
 from __future__ import annotations
 
 from functools import lru_cache
-
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from typing import Any
 
 SPLITTER_NAME = "punkt-untrained+abbrev"
 
@@ -22,7 +21,9 @@ ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 
 
 @lru_cache(maxsize=1)
-def _tokenizer() -> PunktSentenceTokenizer:
+def _tokenizer() -> Any:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer  # 0.2 s: on use
+
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)

@@ -140,7 +140,7 @@ class GGUFBackend(CausalBackend):
             "backend": "gguf",
             "gguf_sha256": self.sha256,
             "tokenizer": self.cfg.tokenizer,
-            "dtype": str(self.dtype),
+            "dtype": f"torch.{self.dtype}",
         }
 
     def load(self) -> None:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from summeval.config import ModelConfig, TasksConfig
 from summeval.data.article import Article
 from summeval.errors import ModelError
 from summeval.models.base import Generation, ModelInfo, Prepared
+from summeval.models.device import resolve_device, resolve_dtype
 from summeval.models.tiny import VERSION as TINY_VERSION
 from summeval.models.tiny import is_tiny, tiny_model_path
 from summeval.tasks import DEFAULT_MAX_NEW_TOKENS, TaskSpec
@@ -38,38 +38,7 @@ DECODING_KEYS = (
     "early_stopping",
 )
 _SAMPLING_ONLY = ("temperature", "top_p", "top_k")
-_DTYPES = {
-    "float32": torch.float32,
-    "fp32": torch.float32,
-    "float16": torch.float16,
-    "fp16": torch.float16,
-    "bfloat16": torch.bfloat16,
-    "bf16": torch.bfloat16,
-}
 _FALLBACK_CONTEXT = 1024
-
-
-def resolve_device(name: str) -> str:
-    """``auto`` picks cuda, then mps, then cpu."""
-    if name != "auto":
-        return name
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def resolve_dtype(name: str, device: str) -> torch.dtype:
-    """``auto`` is bf16 on CUDA where supported, fp16 on MPS, fp32 on CPU."""
-    if name != "auto":
-        return _DTYPES[name]
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device == "mps":
-        return torch.float16
-    return torch.float32
 
 
 def looks_like_path(ref: str) -> bool:
@@ -174,12 +143,18 @@ class HFBackend:
             model=cfg.model or ref,
             revision=cfg.revision,
             device=self.device,
-            dtype=str(self.dtype).removeprefix("torch."),
+            dtype=self.dtype,
         )
 
     @property
     def loaded(self) -> bool:
         return self._model is not None
+
+    @property
+    def torch_dtype(self) -> Any:
+        import torch
+
+        return getattr(torch, self.dtype)
 
     @property
     def tokenizer(self) -> Any:
@@ -202,7 +177,7 @@ class HFBackend:
             "tokenizer_files": weights_fingerprint(self.cfg.tokenizer)
             if self.cfg.tokenizer
             else None,
-            "dtype": str(self.dtype),
+            "dtype": f"torch.{self.dtype}",
         }
 
     def load(self) -> None:
@@ -215,6 +190,8 @@ class HFBackend:
         self._tokenizer = self._load_tokenizer(_materialise(self.cfg.tokenizer or self.ref))
         model = self._load_model(ref)
         if self.cfg.compile:
+            import torch
+
             model.forward = torch.compile(model.forward, dynamic=True)
         self._model = model
         self.context = self._context_limit()
@@ -300,7 +277,7 @@ class HFBackend:
 
     def _load_model(self, ref: str) -> Any:
         kw = self._hub_kwargs()
-        kw["dtype"] = self.dtype
+        kw["dtype"] = self.torch_dtype
         if not self.cfg.allow_pickle:
             kw["use_safetensors"] = True
         path = str(Path(ref).expanduser()) if looks_like_path(ref) else ref
@@ -444,6 +421,8 @@ class HFBackend:
 
     def generate(self, spec: TaskSpec, batch: list[Prepared]) -> list[Generation]:
         """One batch through ``model.generate``; texts come back in batch order."""
+        import torch
+
         settings = self.generation_settings(spec.name)
         enc = self.tokenizer(
             [p.prompt for p in batch],
@@ -500,6 +479,7 @@ class HFBackend:
         decoding is batched. ``generate`` then feeds just the last prompt token. Returns None
         where the cache layout is not the plain one, and the batch runs the usual way.
         """
+        import torch
         from transformers import DynamicCache
 
         ids, mask = enc["input_ids"], enc["attention_mask"]
@@ -530,12 +510,14 @@ class HFBackend:
 
         gc.collect()
         if self.device.startswith("cuda"):
+            import torch
+
             torch.cuda.empty_cache()
 
     def close(self) -> None:
         self._model = None
-        if self.device.startswith("cuda"):
-            torch.cuda.empty_cache()
+        if self.device.startswith("cuda") and "torch" in sys.modules:  # a model was loaded
+            sys.modules["torch"].cuda.empty_cache()
 
 
 class Seq2SeqBackend(HFBackend):
