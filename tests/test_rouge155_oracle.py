@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from summeval.metrics.resampling import bootstrap_means
 from summeval.metrics.rouge import compute_stats, scores_from_stats, settings_for
@@ -151,3 +152,40 @@ def test_generated_limits_cut_inside_sentences(rouge155_home, tmp_path):
     preds, refs = _generated(4, 30, 2)
     _check(rouge155_home, tmp_path, preds, refs, True, ["-b", "40"], byte_limit=40)
     _check(rouge155_home, tmp_path / "l", preds, refs, False, ["-l", "7"], word_limit=7)
+
+
+@pytest.mark.parametrize("limit", [100, 40])
+def test_byte_limit_on_one_line_texts(rouge155_home, tmp_path, limit):
+    """Each text one line, sentences split by summeval (the default): ROUGE-1..4 and L match
+    the script given the text as one line (its -b counts the spaces between sentences), and
+    ROUGE-Lsum matches it given one sentence a line, as ROUGE-Lsum is defined."""
+    preds, refs = _real(40, 2)
+    flat = lambda sents: " ".join(sents)  # noqa: E731
+    one_pred = [flat(p) for p in preds]
+    one_refs = [[flat(r) for r in rs] for rs in refs]
+    measures = ["rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum"]
+    settings = settings_for("rouge155", measures=measures, byte_limit=limit)
+    stats = compute_stats([str(i) for i in range(40)], one_pred, one_refs, settings)
+    ours = np.add.reduceat(stats.counts, stats.offsets[:-1], axis=0)
+    b = ["-b", str(limit), "-m", "-t", "2"]
+    lines = lambda text: [text] if text else []  # noqa: E731
+    given = run_rouge155(
+        rouge155_home,
+        tmp_path / "given",
+        [lines(p) for p in one_pred],
+        [[lines(r) for r in rs] for rs in one_refs],
+        [*b, "-n", "4"],
+    )
+    by_sentence = run_rouge155(
+        rouge155_home,
+        tmp_path / "sentences",
+        [split_sentences(p) for p in one_pred],
+        [[split_sentences(r) for r in rs] for rs in one_refs],
+        b,
+    )
+    names = ["ROUGE-1", "ROUGE-2", "ROUGE-3", "ROUGE-4", "ROUGE-L"]
+    for j, name in enumerate(names):
+        perl = np.array(given.per_article[name], dtype=np.int64)
+        assert (perl == ours[:, j, [1, 2, 0]]).all(), name
+    perl = np.array(by_sentence.per_article["ROUGE-L"], dtype=np.int64)
+    assert (perl == ours[:, 5, [1, 2, 0]]).all(), "rougeLsum"

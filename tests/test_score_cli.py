@@ -102,3 +102,44 @@ def test_missing_file_and_bad_option(files, tmp_path, run_cli):
     assert code == 2 and "nope.txt: file not found" in err
     code, _, err = run_cli("score", p, "--refs", r, "--types", "rouge9")
     assert code == 2 and "unknown ROUGE measure 'rouge9'" in err
+
+
+def test_zero_limit_is_no_limit_and_negative_is_an_error(files, run_cli):
+    """ROUGE-1.5.5 treats -l 0 / -b 0 as no limit; a negative limit is a one-line error."""
+    p, r = files
+    _, plain, _ = run_cli("score", p, "--refs", r, "--json")
+    for flag in ("-l", "-b"):
+        code, out, err = run_cli("score", p, "--refs", r, flag, "0", "--json")
+        assert code == 0, err
+        assert json.loads(out) == json.loads(plain)  # same scores, signature says limit:no
+        assert "|limit:no|" in json.loads(out)["signature"]
+        code, out, err = run_cli("score", p, "--refs", r, flag, "-3")
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+        assert "limit must be a whole number >= 1" in err
+
+
+def test_lsum_warning_only_when_lsum_equals_l(tmp_path, jsonl, run_cli):
+    """One-line predictions but two-line references: ROUGE-Lsum differs, so no warning."""
+    preds = jsonl([{"id": "a", "prediction": "the cat sat on the mat today"}], "p.jsonl")
+    refs = jsonl([{"id": "a", "references": ["the mat\nthe cat sat today"]}], "r.jsonl")
+    code, out, err = run_cli("score", preds, "--refs", refs, "--profile", "rouge-score", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["rougeLsum"]["fmeasure"] != doc["rougeL"]["fmeasure"]
+    assert "ROUGE-Lsum equals ROUGE-L" not in err
+
+
+def test_utf8_bom_is_accepted_in_jsonl_and_text(tmp_path, run_cli):
+    bom = "\ufeff"
+    p = tmp_path / "p.jsonl"
+    r = tmp_path / "r.jsonl"
+    p.write_text(bom + json.dumps({"id": "a", "prediction": "The cat sat."}) + "\n", "utf-8")
+    r.write_text(bom + json.dumps({"id": "a", "references": ["The cat sat."]}) + "\n", "utf-8")
+    code, out, err = run_cli("score", p, "--refs", r, "--json")
+    assert code == 0, err
+    assert json.loads(out)["rouge1"]["fmeasure"] == 1.0
+    pt, rt = tmp_path / "p.txt", tmp_path / "r.txt"
+    pt.write_text(bom + "The cat sat.\n", "utf-8")
+    rt.write_text("The cat sat.\n", "utf-8")
+    code, out, err = run_cli("score", pt, "--refs", rt, "--json")
+    assert code == 0 and json.loads(out)["rouge1"]["fmeasure"] == 1.0

@@ -27,7 +27,7 @@ def _is_jsonl(path: Path) -> bool:
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a leading BOM is not text
     except FileNotFoundError:
         raise DataError("file not found", where=str(path), hint="check the path") from None
     except UnicodeDecodeError as err:

@@ -102,6 +102,12 @@ class RougeSettings:
         for m in self.measures:
             if m not in ALL_MEASURES:
                 raise ValueError(f"unknown ROUGE measure {m!r}; choose from {ALL_MEASURES}")
+        for name, limit in (("word", self.word_limit), ("byte", self.byte_limit)):
+            if limit is not None and limit < 1:
+                raise ValueError(
+                    f"the {name} limit must be a whole number >= 1 (0, as in ROUGE-1.5.5, or "
+                    f"none means no limit), not {limit}"
+                )
         if self.word_limit is not None and self.byte_limit is not None:
             raise ValueError("give a length limit in words or in bytes, not both")
         if not 0 < self.confidence < 1:
@@ -119,6 +125,9 @@ def settings_for(profile: str = "rouge155", **overrides: object) -> RougeSetting
         raise ValueError(f"unknown ROUGE profile {profile!r}; choose one of {', '.join(PROFILES)}")
     values: dict[str, object] = {"profile": profile, **PROFILES[profile]}
     values.update({k: v for k, v in overrides.items() if v is not None})
+    for key in ("word_limit", "byte_limit"):  # ROUGE-1.5.5's -l 0 / -b 0: no limit
+        if values.get(key) == 0:
+            values[key] = None
     if "measures" in values:
         values["measures"] = tuple(values["measures"])  # type: ignore[arg-type]
     return RougeSettings(**values)  # type: ignore[arg-type]
@@ -295,11 +304,13 @@ def pair_counts(pred: _Text, ref: _Text, measures: Sequence[str]) -> list[tuple[
             lcs = lcs_length(r, p) if lcs is None else lcs
             out.append((lcs, len(r), len(p)))
         elif m == "rougeLsum":
+            pl = p if pred.tok.lsum_tokens is None else pred.tok.lsum_tokens
+            rl = r if ref.tok.lsum_tokens is None else ref.tok.lsum_tokens
             if pred.one_sentence and ref.one_sentence:
                 hits = lcs = lcs_length(r, p) if lcs is None else lcs
             else:
-                hits = union_lcs_hits(ref.tok.sentences, pred.tok.sentences, r, p)
-            out.append((hits, sum(map(len, ref.tok.sentences)), len(p)))
+                hits = union_lcs_hits(ref.tok.sentences, pred.tok.sentences, rl, pl)
+            out.append((hits, sum(map(len, ref.tok.sentences)), len(pl)))
         else:
             n = int(m[5:])
             out.append(
@@ -323,7 +334,7 @@ class RougeStats:
     offsets: np.ndarray
     letters: int = 0
     dropped: int = 0
-    multi_sentence_predictions: int = 0
+    multi_sentence_texts: int = 0  # predictions and references of more than one sentence
 
     @property
     def n(self) -> int:
@@ -373,12 +384,13 @@ def compute_stats(
     for pred_text, refs in zip(predictions, references, strict=True):
         if not refs:
             raise ValueError("every scored article needs at least one reference")
-        pred = _Text(tokenizer(text_sentences(pred_text, settings.split)))
+        pred = _Text(tokenizer(text_sentences(pred_text, settings.split), pred_text.split("\n")))
         multi += len(pred.tok.sentences) > 1
         letters += pred.tok.letters
         dropped += pred.tok.dropped
         for ref_text in refs:
-            ref = _Text(tokenizer(text_sentences(ref_text, settings.split)))
+            ref = _Text(tokenizer(text_sentences(ref_text, settings.split), ref_text.split("\n")))
+            multi += len(ref.tok.sentences) > 1
             letters += ref.tok.letters
             dropped += ref.tok.dropped
             rows.append(pair_counts(pred, ref, measures))
@@ -501,11 +513,11 @@ def scores_from_stats(stats: RougeStats) -> CorpusScores:
     if (
         "rougeLsum" in settings.measures
         and stats.n
-        and stats.multi_sentence_predictions == 0
+        and stats.multi_sentence_texts == 0
         and settings.split == "newline"
     ):
         warnings.append(
-            "no prediction has more than one line, so ROUGE-Lsum equals ROUGE-L "
+            "no prediction or reference has more than one line, so ROUGE-Lsum equals ROUGE-L "
             "(split: newline); use split: sentences to split sentences first"
         )
     return CorpusScores(

@@ -140,6 +140,8 @@ class Tokens:
     sentences: list[list[str]]
     letters: int  # letters and digits in the text
     dropped: int  # ... of which the tokeniser dropped
+    # ROUGE-Lsum's own token list for clipping hits, where a byte limit cut it differently
+    lsum_tokens: list[str] | None = None
 
 
 class TextTokenizer:
@@ -180,21 +182,38 @@ class TextTokenizer:
             self._cache[line] = (raw, kept)
         return raw, kept
 
-    def __call__(self, sentences: list[str]) -> Tokens:
+    def __call__(self, sentences: list[str], given: list[str] | None = None) -> Tokens:
         """Tokenise each sentence once; the text's tokens are their concatenation (every
-        tokeniser here splits at spaces, and the sentences are joined with spaces)."""
+        tokeniser here splits at spaces, and the sentences are joined with spaces).
+
+        ``given`` is the text's own lines, before sentence splitting. ROUGE-1.5.5 applies a
+        byte limit to the text as given to it: n-grams and ROUGE-L count the bytes of those
+        lines (the spaces inside a line count, the line breaks do not); ROUGE-Lsum is given one
+        sentence a line, so its cut counts each sentence's bytes, and its LCS lines follow
+        ``readText_LCS``'s own rule. Word limits cut the same words either way.
+        """
         lines = [lowercase(s, self.tokenizer) for s in sentences]
-        lcs_lines = None
+        lsum_lines = lsum_clip = None
         if self.word_limit is not None:
             lines = limit_words(lines, self.word_limit)
         elif self.byte_limit is not None:
+            limit = self.byte_limit
+            lsum_clip = limit_bytes(lines, limit)
             if self.tokenizer == "rouge155":  # ROUGE-1.5.5 cuts ROUGE-L's text its own way
-                lcs_lines = limit_bytes_per_line_rouge155(lines, self.byte_limit)
-            lines = limit_bytes(lines, self.byte_limit)
+                lsum_lines = limit_bytes_per_line_rouge155(lines, limit)
+            else:
+                lsum_lines = lsum_clip
+            if given is not None:
+                own = [lowercase(g.strip(), self.tokenizer) for g in given if g.strip()]
+                lines = limit_bytes(own, limit)
+            else:
+                lines = lsum_clip
         per_line = [self._line_tokens(line) for line in lines]
         tokens = [t for toks, _ in per_line for t in toks]
-        if lcs_lines is not None:
-            sents = [self._line_tokens(line)[0] for line in lcs_lines]
+        lsum_tokens = None
+        if lsum_lines is not None and lsum_clip is not None:
+            sents = [self._line_tokens(line)[0] for line in lsum_lines]
+            lsum_tokens = [t for line in lsum_clip for t in self._line_tokens(line)[0]]
         elif len(per_line) == 1:
             sents = [tokens]  # the same list: ROUGE-Lsum then reuses ROUGE-L's LCS
         else:
@@ -202,4 +221,4 @@ class TextTokenizer:
         # A length limit cuts text on purpose: only what the tokeniser drops counts.
         letters = sum(len(_ALNUM.findall(line)) for line in lines)
         kept = sum(k for _, k in per_line)
-        return Tokens(tokens, sents, letters, max(letters - kept, 0))
+        return Tokens(tokens, sents, letters, max(letters - kept, 0), lsum_tokens)
