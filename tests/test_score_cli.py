@@ -82,7 +82,11 @@ R1 = json.dumps({"id": "1", "references": ["a"]})
         (("p.txt", ["a", "b"]), ("r.txt", ["a"]), "1 reference(s) for 2 prediction(s)"),
         (("p.jsonl", [P1]), ("r.jsonl", [R1.replace('"1"', '"2"')]), "have no reference"),
         (("p.jsonl", [P1, P1[:-1]]), ("r.jsonl", [R1]), "p.jsonl:2: not valid JSON"),
-        (("p.jsonl", [P1.replace("prediction", "text")]), ("r.txt", ["a"]), "'prediction' field"),
+        (
+            ("p.jsonl", [P1.replace("prediction", "text")]),
+            ("r.txt", ["a"]),
+            "no 'prediction' or 'predictions'",
+        ),
         (("p.jsonl", [P1, P1]), ("r.txt", ["a", "b"]), "id '1' already used on line 1"),
     ],
 )
@@ -143,3 +147,42 @@ def test_utf8_bom_is_accepted_in_jsonl_and_text(tmp_path, run_cli):
     rt.write_text("The cat sat.\n", "utf-8")
     code, out, err = run_cli("score", pt, "--refs", rt, "--json")
     assert code == 0 and json.loads(out)["rouge1"]["fmeasure"] == 1.0
+
+
+def test_common_reference_fields_and_refs_field(tmp_path, jsonl, run_cli):
+    preds = jsonl([{"id": "a", "prediction": "the cat sat"}], "p.jsonl")
+    for field in ("summary", "summaries", "highlights", "headline", "reference"):
+        refs = jsonl([{"id": "a", field: "the cat sat"}], f"r_{field}.jsonl")
+        code, out, err = run_cli("score", preds, "--refs", refs, "--json")
+        assert code == 0, err
+        assert json.loads(out)["rouge1"]["fmeasure"] == 1.0
+        assert f"texts from the '{field}' field" in err
+    # a run's own articles.jsonl has both summaries and headlines: summaries by default
+    both = jsonl([{"id": "a", "summaries": ["a dog ran"], "headlines": ["the cat sat"]}], "a.jsonl")
+    _, out, err = run_cli("score", preds, "--refs", both, "--json")
+    assert json.loads(out)["rouge1"]["fmeasure"] == 0.0 and "'summaries' field" in err
+    _, out, err = run_cli("score", preds, "--refs", both, "--refs-field", "headlines", "--json")
+    assert json.loads(out)["rouge1"]["fmeasure"] == 1.0 and "'headlines' field" in err
+    code, out, err = run_cli("score", preds, "--refs", both, "--refs-field", "gold")
+    assert code == 2 and "no 'gold' field (has: id, summaries, headlines)" in err
+    assert "--refs-field" in err
+
+
+def test_per_article_file(tmp_path, jsonl, run_cli):
+    preds = jsonl(
+        [{"id": "a", "prediction": "the cat sat"}, {"id": "b", "prediction": "x y"}], "p.jsonl"
+    )
+    refs = jsonl(
+        [{"id": "a", "references": ["the cat"]}, {"id": "b", "references": [""]}], "r.jsonl"
+    )
+    out_file = tmp_path / "per.jsonl"
+    code, _, err = run_cli(
+        "score", preds, "--refs", refs, "--profile", "rouge-score", "--per-article", out_file
+    )
+    assert code == 0, err
+    rows = [json.loads(x) for x in out_file.read_text().split("\n") if x]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    r1 = rows[0]["scores"]["rouge1"]
+    assert r1["precision"] == pytest.approx(2 / 3) and r1["recall"] == 1.0
+    assert r1["fmeasure"] == pytest.approx(0.8)
+    assert rows[1]["scores"] is None  # no reference: not scored

@@ -71,8 +71,9 @@ def _parser() -> argparse.ArgumentParser:
         help="score existing predictions against references (no model)",
         description="ROUGE with bootstrap intervals for predictions made elsewhere. "
         'Files ending .jsonl/.json are JSON lines: predictions {"id", "prediction"}, '
-        'references {"id", "references": [...]}; any other file is plain text, one '
-        "item per line. Scores print on a 0-100 scale (--json: 0-1).",
+        'references {"id", "references": [...]} (or reference, summaries, summary, highlights, '
+        "headlines, headline; --refs-field NAME for another); any other file is plain text, "
+        "one item per line. Scores print on a 0-100 scale (--json: 0-1).",
     )
     score.add_argument("predictions", help="predictions file (.jsonl or plain text)")
     score.add_argument(
@@ -81,6 +82,23 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         metavar="REFERENCES",
         help="references file (.jsonl or plain text); repeat for more references per article",
+    )
+    score.add_argument(
+        "--refs-field",
+        metavar="NAME",
+        help="JSON field of the references (default: the first found of references, "
+        "reference, summaries, summary, highlights, headlines, headline)",
+    )
+    score.add_argument(
+        "--pred-field",
+        metavar="NAME",
+        help="JSON field of the predictions (default: prediction, predictions, output, generated)",
+    )
+    score.add_argument(
+        "--per-article",
+        metavar="FILE.jsonl",
+        help='write each item\'s scores as JSON lines {"id", "scores": {measure: {precision, '
+        "recall, fmeasure}}} (0-1; null without a reference), for error analysis",
     )
     score.add_argument(
         "--profile",
@@ -276,7 +294,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     import json
 
     from summeval.metrics.rouge import settings_for
-    from summeval.score import as_json, as_text, score_files
+    from summeval.results import write_atomic
+    from summeval.score import as_json, as_text, per_article_lines, score_files
 
     try:
         settings = settings_for(
@@ -295,9 +314,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
         )
     except ValueError as err:
         raise UserError(str(err), where="summeval score") from None
-    scores, stats, unscored = score_files(
-        Path(args.predictions), [Path(r) for r in args.refs], settings
+    result = score_files(
+        Path(args.predictions),
+        [Path(r) for r in args.refs],
+        settings,
+        pred_field=args.pred_field,
+        refs_field=args.refs_field,
     )
+    scores, stats, unscored = result.scores, result.stats, result.unscored
+    for path, field in result.fields.items():
+        print(f"summeval: {path}: texts from the '{field}' field", file=sys.stderr)
+    if args.per_article:
+        write_atomic(Path(args.per_article), per_article_lines(result))
+        print(f"summeval: per-article scores written to {args.per_article}", file=sys.stderr)
     for warning in scores.warnings:
         print(f"summeval: warning: {warning}", file=sys.stderr)
     if unscored:

@@ -10,6 +10,7 @@ file adds one reference per article.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +49,34 @@ def _as_texts(value: Any, where: str, key: str) -> list[str]:
     raise DataError(f"'{key}' must be a string or a list of strings", where=where)
 
 
-def read_items(path: Path, kind: str) -> tuple[Items, bool]:
-    """(id, texts) per line, and whether the ids came from the file (JSONL) or line numbers.
+# Reference fields found without --refs-field, in this order of preference: the names of
+# summeval's own files, Hugging Face datasets (CNN/DM highlights, XSum summary, XL-Sum title)
+# and common JSONL conventions. A run's articles.jsonl has summaries and headlines.
+REFERENCE_FIELDS = (
+    "references",
+    "reference",
+    "summaries",
+    "summary",
+    "highlights",
+    "headlines",
+    "headline",
+)
+PREDICTION_FIELDS = ("prediction", "predictions", "output", "generated")
 
-    ``kind`` is ``prediction`` or ``references``.
+
+def read_items(path: Path, kind: str, field: str | None = None) -> tuple[Items, bool, str | None]:
+    """(id, texts) per line, whether the ids came from the file (JSONL) or line numbers, and
+    the JSON field the texts came from (None for plain text).
+
+    ``kind`` is ``prediction`` or ``references``; ``field`` names the JSON field, else the
+    first of the common names that the first record has.
     """
     lines = _read_lines(path)
     if not _is_jsonl(path):
-        return [(str(i + 1), [line]) for i, line in enumerate(lines)], False
-    keys = ("prediction",) if kind == "prediction" else ("references", "reference")
+        return [(str(i + 1), [line]) for i, line in enumerate(lines)], False, None
+    common = PREDICTION_FIELDS if kind == "prediction" else REFERENCE_FIELDS
+    keys: tuple[str, ...] = (field,) if field else common
+    used: dict[str, None] = {}  # the fields read, in order of first use
     items: Items = []
     seen: dict[str, int] = {}
     for no, line in enumerate(lines, 1):
@@ -71,23 +91,42 @@ def read_items(path: Path, kind: str) -> tuple[Items, bool]:
             raise DataError("each line must be a JSON object", where=where)
         key = next((k for k in keys if k in record), None)
         if key is None:
+            flag = "--refs-field" if kind != "prediction" else "--pred-field"
             raise DataError(
-                f"no '{keys[0]}' field", where=where, hint=f'write {{"id": ..., "{keys[0]}": ...}}'
+                f"no {' or '.join(repr(k) for k in keys[:3])}{'...' if len(keys) > 3 else ''} "
+                f"field (has: {', '.join(map(str, record)) or 'nothing'})",
+                where=where,
+                hint=f"name the field with {flag} NAME",
             )
+        used.setdefault(key, None)
         ident = str(record.get("id", no))
         if ident in seen:
             raise DataError(f"id '{ident}' already used on line {seen[ident]}", where=where)
         seen[ident] = no
         items.append((ident, _as_texts(record[key], where, key)))
-    return items, True
+    return items, True, "', '".join(used) or None
 
 
 def load_pairs(
-    predictions: Path, references: list[Path]
+    predictions: Path,
+    references: list[Path],
+    *,
+    pred_field: str | None = None,
+    refs_field: str | None = None,
+    fields_used: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str], list[list[str]]]:
-    """Ids, predictions and their references, matched by id or by position."""
-    preds, pred_ids = read_items(predictions, "prediction")
-    ref_sets = [(path, *read_items(path, "references")) for path in references]
+    """Ids, predictions and their references, matched by id or by position.
+
+    ``fields_used`` (if given) receives each JSONL file's path -> the field read from it."""
+    preds, pred_ids, used = read_items(predictions, "prediction", pred_field)
+    if fields_used is not None and used:
+        fields_used[str(predictions)] = used
+    ref_sets = []
+    for path in references:
+        items, ref_ids, used = read_items(path, "references", refs_field)
+        if fields_used is not None and used:
+            fields_used[str(path)] = used
+        ref_sets.append((path, items, ref_ids))
     refs: dict[str, list[str]] = {ident: [] for ident, _ in preds}
     for path, items, ref_ids in ref_sets:
         if pred_ids and ref_ids:
@@ -116,11 +155,30 @@ def load_pairs(
     return ids, [texts[0] for _, texts in preds], [refs[i] for i in ids]
 
 
+@dataclass
+class ScoredFiles:
+    """What ``summeval score`` computed: scores, data statistics, and what was read."""
+
+    scores: CorpusScores
+    stats: dict[str, Any]
+    ids: list[str]  # every item, scored or not, in file order
+    unscored: int  # items without a non-empty reference
+    fields: dict[str, str]  # JSONL file -> the field its texts came from
+
+
 def score_files(
-    predictions: Path, references: list[Path], settings: RougeSettings
-) -> tuple[CorpusScores, dict[str, Any], int]:
+    predictions: Path,
+    references: list[Path],
+    settings: RougeSettings,
+    *,
+    pred_field: str | None = None,
+    refs_field: str | None = None,
+) -> ScoredFiles:
     """Scores, data statistics, and how many articles had no non-empty reference."""
-    ids, preds, refs = load_pairs(predictions, references)
+    fields: dict[str, str] = {}
+    ids, preds, refs = load_pairs(
+        predictions, references, pred_field=pred_field, refs_field=refs_field, fields_used=fields
+    )
     keep = [i for i, r in enumerate(refs) if any(t.strip() for t in r)]
     scores = score_corpus(
         [ids[i] for i in keep],
@@ -129,7 +187,19 @@ def score_files(
         settings,
     )
     stats = corpus_stats(preds, None, refs)
-    return scores, stats, len(ids) - len(keep)
+    return ScoredFiles(scores, stats, ids, len(ids) - len(keep), fields)
+
+
+def per_article_lines(result: ScoredFiles) -> str:
+    """JSON lines, one per item in file order: ``{"id", "scores"}``, scores being
+    ``{measure: {precision, recall, fmeasure}}`` (0-1), or null without a reference."""
+    index = {ident: i for i, ident in enumerate(result.scores.ids)}
+    out = []
+    for ident in result.ids:
+        i = index.get(ident)
+        scores = result.scores.article(i) if i is not None else None
+        out.append(json.dumps({"id": ident, "scores": scores}, ensure_ascii=False) + "\n")
+    return "".join(out)
 
 
 def as_json(scores: CorpusScores) -> dict[str, Any]:
