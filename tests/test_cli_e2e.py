@@ -248,3 +248,37 @@ def test_smollm2_batched_greedy_equals_batch_size_one():
     single = [backend.generate(spec, [p])[0].text for p in prepared]
     assert batched == single
     assert all(t.strip() for t in single)
+
+
+def test_dry_run_shows_prompts_settings_and_cache_without_weights(tmp_path, run_cli, monkeypatch):
+    from summeval.models import hf
+
+    def no_weights(self, ref):
+        raise AssertionError("a dry run must not load model weights")
+
+    monkeypatch.setattr(hf.HFBackend, "_load_model", no_weights)
+    out_dir = tmp_path / "results"
+    code, out, err = run_cli(
+        "run", ROOT / "configs" / "tiny.yaml", "--dry-run", "--output-dir", out_dir
+    )
+    assert code == 0, err
+    assert "== tiny-llama / summary: 0/1 in the cache" in out
+    assert "== tiny-t5 / headline: 0/1 in the cache" in out
+    assert '"max_new_tokens": 24' in out and '"max_new_tokens": 12' in out
+    assert "<|im_start|>user\nArticle:\nEl Salvador" in out  # the chat template applied
+    assert "prompt tokens" in out and "truncated" in out  # max_input_tokens 256 cuts it
+    assert not out_dir.exists()  # nothing written
+
+
+def test_no_progress_silences_library_bars(tmp_path):
+    """--no-progress also turns off tqdm bars that libraries draw (GGUF de-quantisation)."""
+    code = (
+        "import os, sys; os.environ.pop('TQDM_DISABLE', None); from summeval.cli import main; "
+        "main(['run', 'configs/tiny.yaml', '--dry-run', '--no-progress']); "
+        "from tqdm.auto import tqdm; print('disabled', tqdm(range(3)).disable, file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "disabled True" in proc.stderr

@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         help="neither read nor write the generation cache (same as cache: false)",
     )
     run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print, per model and task, the first article's exact prompt (after truncation), "
+        "the decoding settings and how many generations are cached; generate nothing, load no "
+        "weights, write nothing",
+    )
+    run.add_argument(
         "--check-determinism",
         type=int,
         default=0,
@@ -266,8 +273,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides.append(f"output.dir={args.output_dir}")
     if args.profile:
         overrides.append(f"metrics.rouge.profile={args.profile}")
+    if args.no_progress:
+        # Library bars too (transformers' GGUF de-quantisation): tqdm reads TQDM_* defaults
+        # when it is first imported, which is below.
+        os.environ["TQDM_DISABLE"] = "1"
     cfg = _load_config(args.config, overrides)
-    from summeval.run import RunOptions, execute
+    from summeval.run import RunOptions, dry_run, execute
 
     name = args.run_name or run_name_for(cfg, args.config)
     options = RunOptions(
@@ -275,6 +286,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_determinism=max(0, args.check_determinism),
         show_progress=not args.no_progress,
     )
+    if args.dry_run:
+        print(dry_run(cfg, options))
+        return 0
     _interruptible()
     try:
         outcome = execute(cfg, config_path=args.config, run_name=name, options=options)

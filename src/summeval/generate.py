@@ -128,6 +128,66 @@ def _record(
     }
 
 
+@dataclass
+class TaskPlan:
+    """What a run would do for one model x task, found without loading model weights."""
+
+    model: str
+    task: str
+    articles: int
+    cached: int
+    settings: dict[str, Any] | None
+    first_id: str | None = None
+    first_prompt: str | None = None
+    prompt_tokens: int | None = None
+    article_tokens: int | None = None
+    truncated: bool = False
+
+
+def _cache_keys(
+    backend: Backend,
+    spec: TaskSpec,
+    articles: list[Article],
+    cache: GenerationCache | None,
+    max_input: int | None,
+) -> dict[str, str]:
+    """Each article's generation-cache key for this backend and task."""
+    requested = backend.requested_settings(spec.name)
+    fp = cache.model_fp if cache else ""
+    return {
+        a.id: sample_key(fp, spec.name, backend.request_text(spec, a), requested, max_input)
+        for a in articles
+    }
+
+
+def plan_task(
+    backend: Backend,
+    spec: TaskSpec,
+    articles: list[Article],
+    *,
+    model_name: str,
+    cache: GenerationCache | None = None,
+    max_input: int | None = None,
+) -> TaskPlan:
+    """The first article's exact prompt (after truncation), the resolved decoding settings
+    and how many generations the cache holds; tokenizer and configs only, no weights."""
+    keys = _cache_keys(backend, spec, articles, cache, max_input)
+    stored = cache.load() if cache is not None and backend.cacheable else {}
+    plan = TaskPlan(
+        model_name,
+        spec.name,
+        len(articles),
+        sum(keys[a.id] in stored for a in articles),
+        backend.generation_settings(spec.name),
+    )
+    if articles:
+        (first,) = backend.prepare(spec, articles[:1])
+        plan.first_id, plan.first_prompt = first.article.id, first.prompt
+        plan.prompt_tokens, plan.article_tokens = first.prompt_tokens, first.article_tokens
+        plan.truncated = first.truncated
+    return plan
+
+
 def generate_task(
     backend: Backend,
     spec: TaskSpec,
@@ -144,17 +204,7 @@ def generate_task(
     run = TaskRun(model=model_name, task=spec.name)
     started = time.perf_counter()
     use_cache = cache is not None and backend.cacheable
-    requested = backend.requested_settings(spec.name)
-    keys = {
-        a.id: sample_key(
-            cache.model_fp if cache else "",
-            spec.name,
-            backend.request_text(spec, a),
-            requested,
-            max_input,
-        )
-        for a in articles
-    }
+    keys = _cache_keys(backend, spec, articles, cache, max_input)
     stored = cache.load() if use_cache and cache else {}
     results: dict[str, dict[str, Any]] = {
         a.id: stored[keys[a.id]] for a in articles if keys[a.id] in stored

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from summeval import __version__
 from summeval.cache import GenerationCache, generations_folder, model_fingerprint
 from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
 from summeval.data import Article, load_articles
-from summeval.generate import TaskRun, generate_task
+from summeval.generate import TaskRun, generate_task, plan_task
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.rouge import (
     CorpusScores,
@@ -207,6 +208,54 @@ def _final_line(name: str, runs: list[TaskRun], seconds: float) -> None:
         f"{name}: {articles} article-task(s), {generated} generated{tokens}, {seconds:.1f} s, "
         f"cache hits {hits}/{articles}"
     )
+
+
+def dry_run(config: SummevalConfig, options: RunOptions | None = None) -> str:
+    """What ``run`` would do, per model x task, without generating or loading weights: the
+    first article's exact prompt after truncation, the decoding settings, and how many
+    generations the cache already holds. Nothing is written."""
+    options = options or RunOptions()
+    articles, report = load_articles(config.dataset)
+    enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
+    out = [f"dry run: {_data_line(report)}; nothing generated, no weights loaded", ""]
+    for model_cfg in config.models:
+        backend = create_backend(model_cfg, config.tasks, config.seed)
+        cache = GenerationCache(
+            generations_folder(),
+            model_fingerprint(backend.identity()),
+            enabled=options.use_cache and config.cache,
+        )
+        try:
+            for task in [t for t in model_cfg.tasks if t in enabled]:
+                spec = task_spec(task, config.tasks.get(task), model_cfg)
+                plan = plan_task(
+                    backend,
+                    spec,
+                    articles,
+                    model_name=model_cfg.name,
+                    cache=cache if backend.cacheable else None,
+                    max_input=model_cfg.max_input_tokens,
+                )
+                cached = (
+                    f"{plan.cached}/{plan.articles} in the cache"
+                    if backend.cacheable and cache.enabled
+                    else f"{plan.articles} article(s), not cached"
+                )
+                out.append(f"== {plan.model} / {plan.task}: {cached}")
+                out.append(f"settings: {json.dumps(plan.settings, sort_keys=True)}")
+                if plan.first_prompt is not None and plan.first_prompt != "":
+                    tokens = (
+                        f"{plan.prompt_tokens} prompt tokens, article {plan.article_tokens} "
+                        f"tokens{', truncated' if plan.truncated else ''}"
+                        if plan.prompt_tokens is not None
+                        else ""
+                    )
+                    out.append(f"first article ({plan.first_id}) prompt, {tokens}:")
+                    out.append(plan.first_prompt)
+                out.append("")
+        finally:
+            backend.close()
+    return "\n".join(out)
 
 
 def _write_report(run_dir: Path) -> None:

@@ -68,6 +68,14 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def dequantised_folder(gguf: Path, cache: Path | None = None) -> Path:
+    """Where the de-quantised copy of ``gguf`` lives (keyed by path, size and mtime)."""
+    st = gguf.stat()
+    ident = f"{gguf.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
+    return (cache or cache_root()) / "gguf" / f"{gguf.stem}-{key}"
+
+
 def dequantised_checkpoint(gguf: Path, cache: Path | None = None) -> tuple[Path, dict[str, str]]:
     """De-quantise ``gguf`` once into a safetensors folder under the cache; reuse it after.
 
@@ -75,9 +83,7 @@ def dequantised_checkpoint(gguf: Path, cache: Path | None = None) -> tuple[Path,
     the full SHA-256 is computed once and kept in ``summeval-gguf.json``.
     """
     st = gguf.stat()
-    ident = f"{gguf.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    target = (cache or cache_root()) / "gguf" / f"{gguf.stem}-{key}"
+    target = dequantised_folder(gguf, cache)
     meta_file = target / "summeval-gguf.json"
     if meta_file.exists():
         return target, json.loads(meta_file.read_text())
@@ -142,6 +148,26 @@ class GGUFBackend(CausalBackend):
             "tokenizer": self.cfg.tokenizer,
             "dtype": f"torch.{self.dtype}",
         }
+
+    def _metadata_source(self) -> str:
+        """The de-quantised folder once it exists, else the GGUF file's own metadata."""
+        folder = dequantised_folder(self.gguf)
+        return str(folder) if (folder / "summeval-gguf.json").exists() else str(self.gguf.parent)
+
+    def _metadata_kwargs(self) -> dict[str, Any]:
+        if self._metadata_source() == str(self.gguf.parent):
+            return {"gguf_file": self.gguf.name}
+        return {}
+
+    def _load_tokenizer(self, ref: str) -> Any:
+        if ref == str(self.gguf.parent):  # not de-quantised yet: read it from the GGUF file
+            from transformers import AutoTokenizer
+
+            tok = AutoTokenizer.from_pretrained(ref, gguf_file=self.gguf.name, padding_side="left")
+            if tok.pad_token is None:
+                tok.pad_token = tok.eos_token
+            return tok
+        return super()._load_tokenizer(ref)
 
     def load(self) -> None:
         if self.loaded:

@@ -158,8 +158,42 @@ class HFBackend:
 
     @property
     def tokenizer(self) -> Any:
-        self.load()
+        """The tokenizer, loaded on first use without the weights (a dry run needs no more)."""
+        if self._tokenizer is None:
+            ref = _materialise(self._metadata_source())
+            self._hub_preflight(ref)
+            self._tokenizer = self._load_tokenizer(_materialise(self.cfg.tokenizer or ref))
         return self._tokenizer
+
+    def _metadata_source(self) -> str:
+        """Where tokenizer and configs are read from (GGUF overrides it)."""
+        return self.ref
+
+    def _metadata_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def _model_config(self) -> Any:
+        """The model's config: the loaded model's, else read from its files (no weights)."""
+        if self._model is not None:
+            return self._model.config
+        from transformers import AutoConfig
+
+        ref = _materialise(self._metadata_source())
+        return AutoConfig.from_pretrained(ref, **self._hub_kwargs(), **self._metadata_kwargs())
+
+    def _own_generation_config(self) -> Any:
+        """The model's generation_config: the loaded model's, else from its files."""
+        if self._model is not None:
+            return self._model.generation_config
+        from transformers import GenerationConfig
+
+        ref = _materialise(self._metadata_source())
+        try:
+            return GenerationConfig.from_pretrained(
+                ref, **self._hub_kwargs(), **self._metadata_kwargs()
+            )
+        except OSError:  # no generation_config.json: the defaults its config implies
+            return GenerationConfig.from_model_config(self._model_config())
 
     @property
     def model(self) -> Any:
@@ -187,14 +221,15 @@ class HFBackend:
         started = time.perf_counter()
         ref = _materialise(self.ref)
         self._hub_preflight(ref)
-        self._tokenizer = self._load_tokenizer(_materialise(self.cfg.tokenizer or self.ref))
+        if self._tokenizer is None:
+            self._tokenizer = self._load_tokenizer(_materialise(self.cfg.tokenizer or self.ref))
         model = self._load_model(ref)
         if self.cfg.compile:
             import torch
 
             model.forward = torch.compile(model.forward, dynamic=True)
         self._model = model
-        self.context = self._context_limit()
+        self.context = self.context_limit
         self.info.details.update(
             {
                 "class": type(model).__name__,
@@ -289,11 +324,14 @@ class HFBackend:
         model.eval()
         return model
 
-    def _context_limit(self) -> int:
+    @property
+    def context_limit(self) -> int:
         """The most input tokens: the config's, else what the model and tokenizer allow."""
         if self.cfg.max_input_tokens:
             return self.cfg.max_input_tokens
-        conf = self.model.config
+        if self.context:
+            return self.context
+        conf = self._model_config()
         candidates = [
             getattr(conf, a, None)
             for a in ("max_position_embeddings", "n_positions", "max_seq_len")
@@ -302,12 +340,13 @@ class HFBackend:
         if tok_max and tok_max < 1_000_000:
             candidates.append(tok_max)
         known = [int(c) for c in candidates if isinstance(c, int) and c > 0]
-        return min(known) if known else _FALLBACK_CONTEXT
+        self.context = min(known) if known else _FALLBACK_CONTEXT
+        return self.context
 
     # ------------------------------------------------------------ decoding settings
 
     def _model_decoding(self) -> dict[str, Any]:
-        own = self.model.generation_config.to_diff_dict()
+        own = self._own_generation_config().to_diff_dict()
         return {k: v for k, v in own.items() if k in (*DECODING_KEYS, "max_length", "min_length")}
 
     def requested_settings(self, task: str) -> dict[str, Any]:
@@ -402,7 +441,7 @@ class HFBackend:
         return prompt, n_prompt, len(ids), True
 
     def input_budget(self, settings: dict[str, Any]) -> int:
-        return self.context
+        return self.context_limit
 
     # ------------------------------------------------------------ generation
 
@@ -560,4 +599,4 @@ class CausalBackend(HFBackend):
         """Prompt and new tokens must both fit the model's context."""
         if self.cfg.max_input_tokens:
             return self.cfg.max_input_tokens
-        return max(16, self.context - int(settings.get("max_new_tokens", 0)))
+        return max(16, self.context_limit - int(settings.get("max_new_tokens", 0)))
