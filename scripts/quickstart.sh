@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 [ -n "${VIRTUAL_ENV:-}" ] || . .venv/bin/activate
 python -m summeval run configs/base.yaml "$@"
+echo "quickstart: done. To use summeval in this shell: . .venv/bin/activate   (then: python -m summeval run configs/base.yaml)" >&2

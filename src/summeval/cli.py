@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
             default=[],
             metavar="KEY=VALUE",
             help="override a config value, e.g. --set dataset.limit=5 "
-            "--set models.smollm2.batch_size=8 (repeatable; values are YAML)",
+            "--set models.smollm2-135m.batch_size=8 (repeatable; values are YAML)",
         )
         p.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
