@@ -60,8 +60,13 @@ def bootstrap_means(
     out = np.empty((v.shape[0], resamples))
     done = 0
     for idx in bootstrap_indices(n, resamples, method, seed):
-        out[:, done : done + len(idx)] = v[:, idx].mean(axis=2)
-        done += len(idx)
+        # How often each item is drawn in each resample, then one matrix product: the same
+        # means as gathering v[:, idx] (up to summation order), without a (series, k, n) copy.
+        k = len(idx)
+        rows = np.repeat(np.arange(k, dtype=np.int64) * n, n).reshape(k, n)
+        weights = np.bincount((rows + idx).ravel(), minlength=k * n).reshape(k, n)
+        out[:, done : done + k] = (v @ weights.T.astype(np.float64)) / n
+        done += k
     return out if np.ndim(values) == 2 else out[0]
 
 
