@@ -257,6 +257,7 @@ def test_dry_run_shows_prompts_settings_and_cache_without_weights(tmp_path, run_
         raise AssertionError("a dry run must not load model weights")
 
     monkeypatch.setattr(hf.HFBackend, "_load_model", no_weights)
+    monkeypatch.setenv("SUMMEVAL_GENERATION_CACHE", str(tmp_path / "generations"))  # empty
     out_dir = tmp_path / "results"
     code, out, err = run_cli(
         "run", ROOT / "configs" / "tiny.yaml", "--dry-run", "--output-dir", out_dir
