@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,18 @@ os.environ["HF_HOME"] = str(_SESSION_TMP / "hf")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def python_c(code: str, timeout: int = 300, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c code`` in a fresh interpreter from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **env},
+    )
 
 
 def read_xsum(n: int) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, python_c
 
 
 def _run(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
@@ -278,8 +278,6 @@ def test_no_progress_silences_library_bars(tmp_path):
         "main(['run', 'configs/tiny.yaml', '--dry-run', '--no-progress']); "
         "from tqdm.auto import tqdm; print('disabled', tqdm(range(3)).disable, file=sys.stderr)"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    proc = python_c(code)
     assert proc.returncode == 0, proc.stderr
     assert "disabled True" in proc.stderr

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
-from .conftest import ROOT
+from .conftest import ROOT, python_c
 
 SRC = ROOT / "src" / "summeval"
 
@@ -46,16 +44,32 @@ def test_models_never_import_metrics_or_reporting():
         assert not bad, f"{path.name} imports {bad}"
 
 
-def test_light_commands_do_not_import_heavy_libraries():
-    """validate, score and a fully cached run need neither torch, transformers nor matplotlib."""
+HEAVY = ("torch", "transformers", "matplotlib")
+
+
+def _heavy_imports(argv: list[str], **env: str) -> list[str]:
+    """The heavy libraries a fresh interpreter imported to run ``summeval argv``."""
     code = (
         "import sys; from summeval.cli import main; "
-        "main(['validate', 'configs/base.yaml']); "
-        "heavy = [m for m in ('torch', 'transformers', 'matplotlib', 'nltk') if m in sys.modules]; "
-        "print(heavy)"
+        f"code = main({argv!r}); "
+        f"print([m for m in {(*HEAVY, 'nltk')!r} if m in sys.modules] if code == 0 else code)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+    proc = python_c(code, **env)
+    assert proc.returncode == 0, proc.stderr
+    return eval(proc.stdout.strip().splitlines()[-1])  # a printed list of names
+
+
+def test_light_commands_do_not_import_heavy_libraries(tmp_path):
+    """validate, score and a fully cached run need neither torch, transformers nor matplotlib
+    (validate not even nltk); that is what makes a warm rerun fast."""
+    assert _heavy_imports(["validate", "configs/base.yaml"]) == []
+    preds, refs = tmp_path / "p.txt", tmp_path / "r.txt"
+    preds.write_text("The cat sat on the mat.\n")
+    refs.write_text("A cat sat on a mat.\n")
+    used = _heavy_imports(["score", str(preds), "--refs", str(refs)])
+    assert not set(used) & set(HEAVY), used
+    run = ["run", "configs/tiny.yaml", "--no-progress", "--output-dir", str(tmp_path / "r")]
+    gen = {"SUMMEVAL_GENERATION_CACHE": str(tmp_path / "generations")}
+    assert "torch" in _heavy_imports(run, **gen)  # cold: the tiny models load
+    warm = _heavy_imports(run, **gen)  # every generation cached, plots memoised
+    assert not set(warm) & set(HEAVY), warm

@@ -115,6 +115,19 @@ def _data_line(report: Any) -> str:
     return "; ".join(parts)
 
 
+def _backend_and_cache(
+    config: SummevalConfig, model_cfg: ModelConfig, options: RunOptions
+) -> tuple[Any, GenerationCache]:
+    """A model's backend (nothing loaded) and its generation cache."""
+    backend = create_backend(model_cfg, config.tasks, config.seed)
+    cache = GenerationCache(
+        generations_folder(),
+        model_fingerprint(backend.identity()),
+        enabled=options.use_cache and config.cache,
+    )
+    return backend, cache
+
+
 def run_model(
     config: SummevalConfig,
     model_cfg: ModelConfig,
@@ -126,12 +139,7 @@ def run_model(
     on_task_done: Callable[[str, str, dict[str, Any], dict[str, Any], ModelScores], None],
 ) -> None:
     """Generate and score every task of one model; the model loads only on a cache miss."""
-    backend = create_backend(model_cfg, config.tasks, config.seed)
-    cache = GenerationCache(
-        generations_folder(),
-        model_fingerprint(backend.identity()),
-        enabled=options.use_cache and config.cache,
-    )
+    backend, cache = _backend_and_cache(config, model_cfg, options)
     t0 = time.perf_counter()
     bodies = {a.id: a.text for a in articles}
     runs: list[TaskRun] = []
@@ -219,12 +227,7 @@ def dry_run(config: SummevalConfig, options: RunOptions | None = None) -> str:
     enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
     out = [f"dry run: {_data_line(report)}; nothing generated, no weights loaded", ""]
     for model_cfg in config.models:
-        backend = create_backend(model_cfg, config.tasks, config.seed)
-        cache = GenerationCache(
-            generations_folder(),
-            model_fingerprint(backend.identity()),
-            enabled=options.use_cache and config.cache,
-        )
+        backend, cache = _backend_and_cache(config, model_cfg, options)
         try:
             for task in [t for t in model_cfg.tasks if t in enabled]:
                 spec = task_spec(task, config.tasks.get(task), model_cfg)
