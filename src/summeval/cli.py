@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from summeval import __version__
-from summeval.errors import EXIT_USER_ERROR, UserError
+from summeval.errors import EXIT_SERVICE_ERROR, EXIT_USER_ERROR, ServiceError, UserError
 
 if TYPE_CHECKING:
     from summeval.config import SummevalConfig
@@ -455,6 +455,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in commands:
             return commands[args.command](args)
         return _cmd_run(args)
+    except ServiceError as err:
+        if debug:
+            raise
+        again = shlex.join([*_SELF, *(argv if argv is not None else sys.argv[1:])])
+        print(f"summeval: error: {err.one_line()}", file=sys.stderr)
+        print(f"summeval: resume with: {again}", file=sys.stderr)
+        return EXIT_SERVICE_ERROR
     except UserError as err:
         if debug:
             raise

@@ -73,6 +73,7 @@ class GenerationSettings(_Strict):
     no_repeat_ngram_size: int | None = Field(default=None, ge=0)
     length_penalty: float | None = None
     early_stopping: bool | None = None
+    stop: list[str] | None = None  # stop strings (served models; transformers' stop_strings)
 
     def set_values(self) -> dict[str, Any]:
         """Only the settings the user actually wrote."""
@@ -122,6 +123,37 @@ class ModelConfig(_Strict):
     lead_sentences: int = Field(default=3, ge=1)
     trust_remote_code: bool = False
     allow_pickle: bool = False
+    # served and hosted models (backend: openai)
+    base_url: str | list[str] | None = None
+    api: Literal["chat", "completions"] = "chat"
+    api_key_env: str = "OPENAI_API_KEY"
+    max_concurrency: int = Field(default=8, ge=1)
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    extra_body: dict[str, Any] = Field(default_factory=dict)
+    cache_namespace: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _urls(cls, v: str | list[str] | None) -> str | list[str] | None:
+        urls = [v] if isinstance(v, str) else v or []
+        if isinstance(v, list) and not v:
+            raise ValueError("give at least one URL, e.g. http://127.0.0.1:8000/v1")
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"'{url}' is not an http(s) URL, e.g. http://127.0.0.1:8000/v1")
+        return v
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, v: str) -> str:
+        if not v.replace("_", "").isalnum() or v[0].isdigit():
+            raise ValueError(
+                "give the NAME of an environment variable holding the key (e.g. "
+                "OPENAI_API_KEY), never the key itself"
+            )
+        return v
 
     @field_validator("name")
     @classmethod

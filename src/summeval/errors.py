@@ -32,3 +32,11 @@ class DataError(UserError):
 
 class ModelError(UserError):
     """A model could not be found or loaded."""
+
+
+EXIT_SERVICE_ERROR = 3
+
+
+class ServiceError(UserError):
+    """A served model stayed unreachable or failing after every retry. Everything generated
+    so far is in the cache; the CLI exits with code 3 and says how to resume."""

@@ -240,10 +240,15 @@ def generate_task(
                 bar.update(len(batch))
                 bar.set_postfix(new_tok=sum(r["new_tokens"] or 0 for r in recs), refresh=False)
 
-            size = start_batch_size(
-                batch_size, getattr(backend.info, "device", None), len(prepared)
-            )
-            run.batch_sizes = run_batches(backend, spec, prepared, size, on_batch)
+            each = getattr(backend, "generate_each", None)
+            if each is not None:  # served models: every response is cached as it arrives
+                each(spec, prepared, lambda p, g: on_batch([p], [g]))
+                run.batch_sizes = [1] * len(prepared)
+            else:
+                size = start_batch_size(
+                    batch_size, getattr(backend.info, "device", None), len(prepared)
+                )
+                run.batch_sizes = run_batches(backend, spec, prepared, size, on_batch)
     finally:
         bar.close()
     run.settings = (

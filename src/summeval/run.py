@@ -15,6 +15,7 @@ from summeval import __version__
 from summeval.cache import GenerationCache, generations_folder, model_fingerprint
 from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
 from summeval.data import Article, load_articles
+from summeval.errors import ServiceError
 from summeval.generate import TaskRun, generate_task, plan_task
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.rouge import (
@@ -186,7 +187,7 @@ def _model_info(
         cache.save_info({"name": model_cfg.name, "model": info.model, **details})
     elif backend.cacheable:  # what the run that loaded it saw, less what only it measured
         saved = cache.load_info()
-        skip = ("name", "model", "load_seconds")
+        skip = ("name", "model", "load_seconds", "requests")
         details = {k: v for k, v in saved.items() if k not in skip} | details
     return {
         "backend": info.backend,
@@ -354,8 +355,8 @@ def execute(
             tasks = [t for t in model_cfg.tasks if t in enabled]
             if tasks:
                 run_model(config, model_cfg, tasks, articles, rouge, run_dir, options, on_task_done)
-    except KeyboardInterrupt:
-        save("interrupted")
+    except (KeyboardInterrupt, ServiceError):
+        save("interrupted")  # what finished is kept; generations are in the cache
         raise
     doc = save("complete")
     written = "table.md, table.csv, results.json"

@@ -355,6 +355,8 @@ class HFBackend:
         model_set = self.cfg.generation[task].set_values() if task in self.cfg.generation else {}
         settings = {**task_set, **model_set}
         settings["do_sample"] = bool(settings.get("do_sample", False))
+        if "stop" in settings:  # transformers' name; generate() then needs the tokenizer
+            settings["stop_strings"] = settings.pop("stop")
         if self.cfg.kv_cache != "dynamic":
             settings["cache_implementation"] = self.cfg.kv_cache
         return settings
@@ -472,6 +474,7 @@ class HFBackend:
             pad_to_multiple_of=64 if self.cfg.kv_cache == "static" else None,
         ).to(self.device)
         torch.manual_seed(self.seed)
+        stop = {"tokenizer": self.tokenizer} if settings.get("stop_strings") else {}
         with torch.inference_mode():
             gen_cfg = self._generation_config(settings)
             cache = self._prefill(enc, settings) if self._can_prefill(enc, settings) else None
@@ -479,10 +482,10 @@ class HFBackend:
                 with warnings.catch_warnings():  # transformers 5 renames it `cache` (until 6.0)
                     warnings.simplefilter("ignore", FutureWarning)
                     out = self.model.generate(
-                        **enc, generation_config=gen_cfg, past_key_values=cache
+                        **enc, generation_config=gen_cfg, past_key_values=cache, **stop
                     )
             else:
-                out = self.model.generate(**enc, generation_config=gen_cfg)
+                out = self.model.generate(**enc, generation_config=gen_cfg, **stop)
         new = out[:, 1:] if self.is_seq2seq else out[:, enc["input_ids"].shape[1] :]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         pad = self.tokenizer.pad_token_id

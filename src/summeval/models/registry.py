@@ -19,6 +19,7 @@ BACKENDS: dict[str, str] = {
     "hf-seq2seq": "summeval.models.hf:Seq2SeqBackend",
     "hf-causal": "summeval.models.hf:CausalBackend",
     "gguf": "summeval.models.gguf:GGUFBackend",
+    "openai": "summeval.models.served:OpenAIBackend",
 }
 
 
