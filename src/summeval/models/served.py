@@ -60,6 +60,16 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
+def key_warnings(urls: list[str], env_name: str) -> list[str]:
+    """A warning for each plain-http URL of a non-loopback host that would get the key."""
+    return [
+        f"the API key from ${env_name} is sent unencrypted to {url}; use https:// for "
+        "remote servers"
+        for url in urls
+        if url.startswith("http://") and not _is_loopback(url)
+    ]
+
+
 @dataclass
 class Server:
     """One endpoint: its client, requests in flight and recent failures."""
@@ -230,13 +240,8 @@ class OpenAIBackend:
 
         key = self._api_key()
         if key != "EMPTY":
-            for url in self.urls:
-                if url.startswith("http://") and not _is_loopback(url):
-                    print(
-                        f"summeval: warning: {self.key}: the API key from ${self.cfg.api_key_env} "
-                        f"is sent unencrypted to {url}; use https:// for remote servers",
-                        file=sys.stderr,
-                    )
+            for warning in key_warnings(self.urls, self.cfg.api_key_env):
+                print(f"summeval: warning: {self.key}: {warning}", file=sys.stderr)
         self._servers = [
             Server(url, AsyncOpenAI(base_url=url, api_key=key, max_retries=0,
                                     timeout=self.cfg.timeout_s))

@@ -1,0 +1,164 @@
+"""A small OpenAI-compatible HTTP server on 127.0.0.1 for tests: scripted faults, counted
+requests, deterministic answers (the first words of the article, so ROUGE scores real text).
+
+    with FakeOpenAI(plan=["429", "500", "ok"]) as server:
+        server.url  # http://127.0.0.1:PORT/v1
+
+``plan`` holds one action per completion request, in arrival order, then ``default``:
+``ok``, ``429`` (with ``Retry-After: <retry_after>``), ``500``, ``400``, ``slow`` (waits
+``slow_s`` before answering), ``malformed`` (200 with broken JSON) or ``drop`` (closes the
+connection without an answer). ``/tokenize`` and ``/detokenize`` split on whitespace
+(``tokenize=False`` answers them 404).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+MODEL = "fake-model"
+
+
+def answer_for(prompt: str, words: int = 12) -> str:
+    """The first ``words`` words after 'Article:' (or of the prompt)."""
+    text = prompt.split("Article:", 1)[-1]
+    return " ".join(re.findall(r"\S+", text)[:words])
+
+
+class FakeOpenAI:
+    def __init__(
+        self,
+        plan: list[str] | None = None,
+        default: str = "ok",
+        retry_after: float = 0.2,
+        slow_s: float = 2.0,
+        delay_s: float = 0.0,
+        tokenize: bool = True,
+        model: str = MODEL,
+    ) -> None:
+        self.plan = list(plan or [])
+        self.default = default
+        self.retry_after = retry_after
+        self.slow_s = slow_s
+        self.delay_s = delay_s
+        self.tokenize = tokenize
+        self.model = model
+        self.lock = threading.Lock()
+        self.requests: list[dict[str, Any]] = []  # completion requests: path, headers, body
+        self.actions: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                return None
+
+            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None):
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/v1/models"):
+                    self._send(200, {"object": "list", "data": [{"id": fake.model}]})
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path in ("/tokenize", "/detokenize"):
+                    if not fake.tokenize:
+                        self._send(404, {"error": {"message": "no such endpoint"}})
+                    elif self.path == "/tokenize":
+                        words = body.get("content", "").split()
+                        self._send(200, {"tokens": list(range(len(words)))})
+                    else:  # token i is word i of the last tokenised text: keep it simple
+                        self._send(200, {"content": " ".join(f"w{t}" for t in body["tokens"])})
+                    return
+                with fake.lock:
+                    action = fake.plan.pop(0) if fake.plan else fake.default
+                    fake.actions.append(action)
+                    fake.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": body}
+                    )
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    self._act(action, body)
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
+
+            def _act(self, action: str, body: dict[str, Any]) -> None:
+                if fake.delay_s:
+                    time.sleep(fake.delay_s)
+                if action == "429":
+                    self._send(429, {"error": {"message": "slow down"}},
+                               {"Retry-After": str(fake.retry_after)})  # fmt: skip
+                elif action == "500":
+                    self._send(500, {"error": {"message": "internal trouble"}})
+                elif action == "400":
+                    self._send(400, {"error": {"message": "max_tokens is too large"}})
+                elif action == "malformed":
+                    self._send(200, b'{"choices": [ {"message": ')
+                elif action == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                else:
+                    if action == "slow":
+                        time.sleep(fake.slow_s)
+                    self._send(200, self._completion(body))
+
+            def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
+                if "messages" in body:
+                    prompt = body["messages"][-1]["content"]
+                    text = answer_for(prompt)
+                    choice = {"index": 0, "finish_reason": "stop",
+                              "message": {"role": "assistant", "content": text}}  # fmt: skip
+                else:
+                    prompt = body["prompt"]
+                    text = answer_for(prompt)
+                    choice = {"index": 0, "finish_reason": "stop", "text": text}
+                return {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": fake.model,
+                    "choices": [choice],
+                    "usage": {
+                        "prompt_tokens": len(prompt.split()),
+                        "completion_tokens": len(text.split()),
+                        "total_tokens": len(prompt.split()) + len(text.split()),
+                    },
+                }
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
