@@ -31,6 +31,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--parallel", type=int, default=1, help="server slots (n_parallel)")
     parser.add_argument("--ctx", type=int, default=4096, help="context per slot")
+    parser.add_argument(
+        "--cache-prompt",
+        action="store_true",
+        help="reuse the KV cache of a previous prompt's common prefix (faster; makes greedy "
+        "outputs depend on which request came before)",
+    )
     args = parser.parse_args()
     import xllamacpp
 
@@ -41,6 +47,7 @@ def main() -> None:
     params.n_parallel = args.parallel
     params.n_ctx = args.ctx * args.parallel
     params.cpuparams.n_threads = 2
+    params.cache_prompt = args.cache_prompt
     server = xllamacpp.Server(params)
     print(f"serve_local: {MODEL_ID} at {server.listening_address}/v1 (Ctrl-C stops)", flush=True)
     stop = threading.Event()
