@@ -13,7 +13,7 @@ from .conftest import ROOT, basic_config
 
 def test_shipped_configs_validate(run_cli, monkeypatch):
     monkeypatch.chdir(ROOT)  # their paths are relative to the repository root
-    for name in ("base", "tiny", "cnn_dailymail", "xsum"):
+    for name in ("base", "tiny", "cnn_dailymail", "xsum", "served"):
         code, out, err = run_cli("validate", ROOT / "configs" / f"{name}.yaml")
         assert code == 0, err
         assert "OK" in out

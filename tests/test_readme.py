@@ -34,6 +34,10 @@ RUN = [
 ]
 # Checked by the CLI's own parser only, with the reason they are not run here.
 PARSE_ONLY = {
+    "python -m summeval run configs/served.yaml": (
+        "needs scripts/serve_local.sh running; test_served runs this config against that "
+        "server on a free port"
+    ),
     "python -m summeval score preds.txt --refs refs.txt": "the user's own files",
     "python -m summeval score preds.jsonl --refs refs.jsonl --profile rouge-score --json": (
         "the user's own files"
