@@ -319,3 +319,28 @@ def test_real_llama_cpp_server_end_to_end(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_kill_9_loses_only_requests_in_flight(tmp_path):
+    with FakeOpenAI(delay_s=0.15) as server:
+        cfg = _config(tmp_path, server.url, n=20, max_concurrency=2)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "summeval", "run", str(cfg), "--no-progress"],
+            cwd=ROOT,
+            env={**os.environ, "SUMMEVAL_GENERATION_CACHE": str(tmp_path / "gen")},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(_cache_records(tmp_path)) < 6:
+            time.sleep(0.02)
+        proc.kill()
+        proc.wait(timeout=30)
+        kept = len(_cache_records(tmp_path))
+        sent_before = len(server.requests)
+        assert 6 <= kept < 40 and sent_before - kept <= 2  # at most the 2 in flight lost
+        resumed = _run(tmp_path, cfg)
+        assert resumed.returncode == 0, resumed.stderr
+        assert len(server.requests) - sent_before == 40 - kept  # only what was missing
+        records = _cache_records(tmp_path)
+        assert len(records) == 40 and len({r["key"] for r in records}) == 40
