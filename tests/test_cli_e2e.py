@@ -195,6 +195,10 @@ def test_smollm2_headline_is_one_short_line_then_compare_with_tiny(tmp_path):
         "models.0.tasks=[headline]",
         "--set",
         "models.smollm2-135m.tasks=[headline]",
+        "--set",
+        "dataset.path=data/sample",  # the sample article has a headline reference
+        "--set",
+        "dataset.fields.headline=headline",
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr

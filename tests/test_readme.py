@@ -25,8 +25,8 @@ RUN = [
     "python -m summeval run configs/base.yaml",
     "python -m summeval run configs/tiny.yaml",
     "python -m summeval compare results/",
-    "python -m summeval show base --article seed_article",
-    "python -m summeval diff base:lead base:smollm2-135m --task headline",
+    "python -m summeval show base --article xsum-38295789",
+    "python -m summeval diff base:lead-1 base:smollm2-135m --task summary",
     "python -m summeval run configs/base.yaml --set dataset.limit=1 "
     "--set models.smollm2-135m.batch_size=8",
     "summeval validate configs/base.yaml",

@@ -13,9 +13,13 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 CACHE_FORMAT = 1
 
@@ -28,6 +32,26 @@ def cache_root() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "summeval"
+
+
+def build_once(target: Path, done: Callable[[Path], bool], build: Callable[[Path], None]) -> Path:
+    """Build a folder once, safely when several processes want it at the same time: under a
+    file lock, in a private temporary folder beside it, renamed into place when complete. A
+    process that waited on the lock finds the folder done and builds nothing."""
+    if done(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target.with_name(target.name + ".lock"))):
+        if done(target):
+            return target
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
+        try:
+            build(tmp)
+            shutil.rmtree(target, ignore_errors=True)
+            tmp.rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def fingerprint(obj: Any) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shlex
 import signal
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run.add_argument(
         "--profile",
-        choices=["rouge155", "rouge-score", "hf"],
+        choices=["rouge155", "rouge-score", "hf", "multilingual"],
         help="ROUGE profile (same as --set metrics.rouge.profile=...)",
     )
 
@@ -110,14 +111,21 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--profile",
         default="rouge155",
-        choices=["rouge155", "rouge-score", "hf"],
+        choices=["rouge155", "rouge-score", "hf", "multilingual"],
         help="rouge155 (default): ROUGE-1.5.5; rouge-score: google's rouge-score; "
-        "hf: the transformers summarisation example (see docs/rouge.md)",
+        "hf: the transformers summarisation example; multilingual: XL-Sum's scorer, for any "
+        "language (see docs/rouge.md)",
     )
     score.add_argument(
         "--multi-ref", choices=["pooled", "max", "mean"], help="how several references combine"
     )
-    score.add_argument("--no-stem", action="store_true", help="no Porter stemming")
+    score.add_argument("--no-stem", action="store_true", help="no stemming")
+    score.add_argument(
+        "--language",
+        metavar="ISO",
+        help="language of the texts (fr, ar, hi, zh, ...); with --profile multilingual: its "
+        "Snowball stemmer and word segmenter",
+    )
     score.add_argument(
         "--tokenizer", choices=["rouge155", "rouge-score", "unicode"], help="override the profile's"
     )
@@ -220,9 +228,10 @@ def _quiet_libraries() -> None:
 def _load_config(path: str, overrides: list[str]) -> SummevalConfig:
     """The config, validated, with its backends checked against the registry."""
     from summeval.config import load_config
+    from summeval.metrics.rouge import rouge_problem
     from summeval.models.registry import backend_problem
 
-    return load_config(path, overrides, checks=[backend_problem])
+    return load_config(path, overrides, checks=[backend_problem, rouge_problem])
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -236,7 +245,42 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{', '.join(m.name for m in cfg.models)}; tasks: {', '.join(tasks)}; "
         f"run folder: {Path(cfg.output.dir) / run_name_for(cfg, args.config)})"
     )
+    for note in _hub_notes(cfg):
+        print(f"note: {note}")
     return 0
+
+
+def _hub_notes(cfg: SummevalConfig) -> list[str]:
+    """Hub datasets and models the run will have to download: not in the local Hugging Face
+    cache (checked without the network), so offline the run would stop at them."""
+    from summeval.data.readers import _detect_source, hub_dataset_cached
+
+    notes = []
+    ds = cfg.dataset
+    local = ds.name is None or Path(ds.name).exists()
+    if _detect_source(ds) == "hf" and not local and not hub_dataset_cached(ds):
+        notes.append(
+            f"dataset '{ds.name}' is not in the local Hugging Face cache: the run "
+            "downloads it (offline it stops there)"
+        )
+    for m in cfg.models:
+        ref = m.model
+        if m.backend not in ("hf-causal", "hf-seq2seq") or not ref or Path(ref).exists():
+            continue
+        if ref.startswith(("/", "./", "../", "~")):
+            continue
+        import huggingface_hub
+
+        try:
+            found = huggingface_hub.try_to_load_from_cache(ref, "config.json", revision=m.revision)
+        except Exception:  # not a Hub id (e.g. tiny-random:t5); the backend checks it
+            continue
+        if not isinstance(found, str):
+            notes.append(
+                f"model '{ref}' (models.{m.name}) is not in the local Hugging Face cache: "
+                "the run downloads it (offline it stops there)"
+            )
+    return notes
 
 
 def _check_local_inputs(cfg: SummevalConfig) -> None:
@@ -281,6 +325,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from summeval.run import RunOptions, dry_run, execute
 
     name = args.run_name or run_name_for(cfg, args.config)
+    if args.run_name:
+        from summeval.config import safe_file_name
+
+        try:
+            safe_file_name(args.run_name)
+        except ValueError as err:
+            raise UserError(str(err), where=f"--run-name '{args.run_name}'") from None
     options = RunOptions(
         use_cache=not args.no_cache,
         check_determinism=max(0, args.check_determinism),
@@ -325,6 +376,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
             resamples=args.bootstrap,
             confidence=args.confidence,
             seed=args.seed,
+            language=args.language,
         )
     except ValueError as err:
         raise UserError(str(err), where="summeval score") from None
@@ -385,17 +437,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from summeval.runs import resolve_run
-    from summeval.show import show_article
+    from summeval.show import show_article, terminal_safe
 
-    print(show_article(resolve_run(args.run), args.article, args.chars), end="")
+    print(terminal_safe(show_article(resolve_run(args.run), args.article, args.chars)), end="")
     return 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from summeval.show import diff_entries, entry_for
+    from summeval.show import diff_entries, entry_for, terminal_safe
 
     a, b = entry_for(args.a, args.task), entry_for(args.b, args.task)
-    print(diff_entries(a, b, args.measure, args.top), end="")
+    print(terminal_safe(diff_entries(a, b, args.measure, args.top)), end="")
     return 0
 
 
@@ -429,6 +481,39 @@ def _cmd_cache(args: argparse.Namespace) -> int:
             f"{e['bytes'] / 1e6:8.2f} MB  {e['source']}"
         )
     return 0
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "no space left on the device; free some space and rerun (what was written "
+    "is kept, and generations are in the cache)",
+    errno.EDQUOT: "disk quota exceeded; free some space and rerun (what was written is kept)",
+    errno.EACCES: "permission denied; choose a folder you can write (--output-dir) or fix "
+    "its permissions",
+    errno.EPERM: "operation not permitted; choose another folder (--output-dir)",
+    errno.EROFS: "read-only file system; choose a writable folder (--output-dir)",
+    errno.EISDIR: "is a folder where a file was expected; give a file",
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",
+    errno.ENAMETOOLONG: "file name too long; choose a shorter name",
+}
+
+
+def os_error_line(err: OSError) -> str | None:
+    """A one-line message naming the path for the file-system errors a user can fix (disk
+    full, permissions, a file where a folder should be); None for anything else."""
+    hint = _OS_HINTS.get(err.errno or -1)
+    if hint is None:
+        return None
+    path = err.filename or getattr(err, "filename2", None)
+    return f"{path}: {hint}" if path else hint
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -470,6 +555,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("summeval: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: a normal end
+        _silence_stdout()
+        return 0
+    except OSError as err:
+        if debug:
+            raise
+        line = os_error_line(err)
+        if line is None:
+            raise
+        print(f"summeval: error: {line}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except Exception as err:  # an internal error: short by default, full with --debug
         if debug:
             raise

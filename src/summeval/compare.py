@@ -158,7 +158,9 @@ def build(runs: list[Run], skipped: list[tuple[Path, str]], options: CompareOpti
         "tasks": {},
     }
     for task in tasks:
-        entries = [e for r in runs for e in r.entries if e.task == task]
+        entries = [e for r in runs for e in r.entries if e.task == task and e.scored]
+        if not entries:  # nothing to compare: the task had no references anywhere
+            continue
         keys: dict[tuple[str, str], list[Entry]] = {}
         for e in entries:
             keys.setdefault((e.signature, e.article_set), []).append(e)

@@ -17,9 +17,25 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from summeval.errors import ConfigError
+from summeval.languages import language_of
 
 TaskName = Literal["summary", "headline"]
 TASK_NAMES: tuple[str, ...] = ("summary", "headline")
+
+
+def safe_file_name(v: str) -> str:
+    """A name that becomes one file or folder name: no path separators, not hidden, no
+    control characters, so it can never point outside the results folder."""
+    bad = '/\\:*?"<>|'
+    if (
+        not v
+        or any(c in v for c in bad)
+        or v.startswith(".")
+        or any(ord(c) < 32 or ord(c) == 127 for c in v)
+        or len(v) > 200
+    ):
+        raise ValueError("use letters, digits, '-', '_' or '.' (it names result files)")
+    return v
 
 
 class _Strict(BaseModel):
@@ -49,6 +65,16 @@ class DatasetConfig(_Strict):
     fields: FieldMap = Field(default_factory=FieldMap)
     limit: int | None = Field(default=None, ge=1)
     trust_remote_code: bool = False
+    # ISO 639 code of the articles' language (e.g. fr, ar, hi, zh); filled from an XL-Sum
+    # config name (dataset.config: french -> fr). Non-English text is then scored with the
+    # multilingual ROUGE profile.
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+    @model_validator(mode="after")
+    def _fill_language(self) -> DatasetConfig:
+        if self.language is None:
+            self.language = language_of(self.config)
+        return self
 
     @model_validator(mode="after")
     def _need_location(self) -> DatasetConfig:
@@ -86,6 +112,8 @@ class TaskConfig(_Strict):
     enabled: bool = True
     prompt: str | None = None
     max_words: int | None = Field(default=None, ge=1)
+    # headline check only (not a cut): the share of headlines within this many characters
+    max_chars: int = Field(default=75, ge=1)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
 
 
@@ -158,9 +186,7 @@ class ModelConfig(_Strict):
     @field_validator("name")
     @classmethod
     def _safe_name(cls, v: str) -> str:
-        if not v or any(c in v for c in '/\\:*?"<>|') or v.startswith("."):
-            raise ValueError("use letters, digits, '-', '_' or '.' (it names result files)")
-        return v
+        return safe_file_name(v)
 
     @field_validator("batch_size")
     @classmethod
@@ -192,7 +218,7 @@ class RougeConfig(_Strict):
     """ROUGE settings. A profile bundles tokeniser, stemmer, multi-reference mode and
     sentence splitting (see docs/rouge.md); a single option given here overrides it."""
 
-    profile: Literal["rouge155", "rouge-score", "hf"] = "rouge155"
+    profile: Literal["rouge155", "rouge-score", "hf", "multilingual"] = "rouge155"
     types: list[RougeMeasure] = Field(
         default_factory=lambda: ["rouge1", "rouge2", "rougeL", "rougeLsum"], min_length=1
     )
@@ -200,6 +226,8 @@ class RougeConfig(_Strict):
     tokenizer: Literal["rouge155", "rouge-score", "unicode"] | None = None
     multi_ref: Literal["pooled", "max", "mean"] | None = None
     split: Literal["sentences", "newline"] | None = None
+    # word segmenter for scripts without spaces; default: the one for dataset.language
+    segmenter: Literal["none", "jieba", "fugashi", "pythainlp"] | None = None
     stopwords: bool = False
     word_limit: int | None = Field(default=None, gt=0)
     byte_limit: int | None = Field(default=None, gt=0)
@@ -235,6 +263,11 @@ class OutputConfig(_Strict):
     dir: str = "results"
     run_name: str | None = None
     report: bool = True
+
+    @field_validator("run_name")
+    @classmethod
+    def _safe_run_name(cls, v: str | None) -> str | None:
+        return None if v is None else safe_file_name(v)
 
 
 class SummevalConfig(_Strict):
@@ -388,8 +421,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             )
         key, raw = item.split("=", 1)
         try:
+            node = yaml.compose(raw, Loader=yaml.SafeLoader) if raw != "" else None
+            if node is not None:
+                check_yaml_size(node, f"--set '{key}'")
             value = yaml.safe_load(raw) if raw != "" else ""
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             value = raw
         parts = [p for p in key.strip().split(".") if p]
         if not parts:
@@ -443,10 +479,65 @@ def read_config_text(path: str | Path) -> str:
         ) from None
 
 
+MAX_YAML_VALUES = 100_000  # values a config may hold once aliases are expanded
+MAX_YAML_DEPTH = 64
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def check_yaml_size(node: yaml.Node, source: str) -> None:
+    """Refuse YAML whose aliases expand to more than ``MAX_YAML_VALUES`` values (an alias
+    bomb: a few hundred bytes that expand to billions) or that nests deeper than
+    ``MAX_YAML_DEPTH``; counted on the node graph without expanding it, and without
+    recursion."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        current, depth, children_done = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            raise ConfigError(
+                f"YAML nested more than {MAX_YAML_DEPTH} levels deep",
+                where=source,
+                hint="a summeval config is a few levels deep; check the file",
+            )
+        key = id(current)
+        if key in sizes:
+            continue
+        kids = _children(current)
+        if children_done or not kids:
+            sizes[key] = 1 + sum(sizes[id(k)] for k in kids)
+            if sizes[key] > MAX_YAML_VALUES:
+                raise ConfigError(
+                    f"YAML aliases expand to more than {MAX_YAML_VALUES:,} values",
+                    where=source,
+                    hint="write the values out, or use fewer nested aliases (&/*)",
+                )
+            continue
+        stack.append((current, depth, True))
+        stack.extend((k, depth + 1, False) for k in kids if id(k) not in sizes)
+
+
 def load_yaml(text: str, source: str) -> Any:
-    """Parse YAML, naming the line and column of a syntax error."""
+    """Parse YAML, naming the line and column of a syntax error; refuse alias bombs and
+    absurd nesting with one line instead of exhausting memory or the stack."""
     try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None
+        check_yaml_size(node, source)
         return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(
+            "YAML nested too deeply to read",
+            where=source,
+            hint="a summeval config is a few levels deep; check the file",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source

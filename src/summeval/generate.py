@@ -40,6 +40,8 @@ class Sample:
     new_tokens: int | None = None
     cached: bool = False
     scores: dict[str, dict[str, float]] | None = None
+    edits: list[str] = field(default_factory=list)  # what post-processing changed
+    checks: dict[str, Any] | None = None  # headline checks of this prediction
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -258,12 +260,14 @@ def generate_task(
     )
     for art in articles:
         rec = results[art.id]
+        prediction, edits = spec.postprocess_edits(rec["text"])
         run.samples.append(
             Sample(
                 id=art.id,
                 prompt=rec["prompt"],
                 raw_output=rec["text"],
-                prediction=spec.postprocess(rec["text"]),
+                prediction=prediction,
+                edits=edits,
                 references=art.references(spec.name),
                 truncated=bool(rec.get("truncated")),
                 # cache lines written by summeval 0.2 use the older names

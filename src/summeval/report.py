@@ -18,10 +18,12 @@ from typing import Any
 from summeval.plots import length_boxes, rouge_bars
 from summeval.results import (
     DATA_COLUMNS,
+    HEADLINE_COLUMNS,
     MEASURES,
     SHORT,
     format_f1,
     format_stat,
+    headline_check_rows,
     measures_of,
     significance_mark,
     write_atomic,
@@ -105,8 +107,9 @@ def _scores_table(run: Run) -> str:
             elif not m:
                 row.append(_e(e.summary.get("n_scored", 0)))
             else:
-                r = e.summary["rouge"].get(m)
-                row.append("—" if r is None else _e(format_f1(r, marks.get((model, task, m), ""))))
+                r = (e.summary.get("rouge") or {}).get(m)
+                mark = marks.get((model, task, m), "")
+                row.append("n/a" if r is None else _e(format_f1(r, mark)))
         rows.append(row)
     return _table(header, rows, "scores")
 
@@ -156,6 +159,14 @@ def _data_table(run: Run) -> str:
     return _table(["model", "task", *(_e(c[1]) for c in DATA_COLUMNS)], rows, "data-stats")
 
 
+def _headline_table(run: Run) -> str:
+    rows = [[_e(c) for c in row] for row in headline_check_rows(run.doc["results"])]
+    if not rows:
+        return ""
+    header = ["model", *(_e(c[1]) for c in HEADLINE_COLUMNS)]
+    return "<h2>Headline checks</h2>" + _table(header, rows, "headline-checks")
+
+
 def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
@@ -164,17 +175,25 @@ def _plots(run: Run) -> str:
     parts = []
     for task in run.tasks:
         entries = [e for e in run.entries if e.task == task]
+        scored = [e for e in entries if e.scored]  # n/a entries get no bar
         measures = _measures(run, task)
-        bars = rouge_bars(
-            f"{task}: ROUGE F1", [e.model for e in entries], measures,
-            [e.summary["rouge"] for e in entries],
+        bars = (
+            _img(
+                rouge_bars(
+                    f"{task}: ROUGE F1", [e.model for e in scored], measures,
+                    [e.summary["rouge"] for e in scored],
+                ),
+                task + " ROUGE",
+            )
+            if scored
+            else "<p>ROUGE n/a: no article has a reference for this task.</p>"
         )  # fmt: skip
         lengths = length_boxes(
             f"{task}: lengths in words",
             [*(e.model for e in entries), "references"],
             [*(e.prediction_lengths() for e in entries), entries[0].reference_lengths()],
         )
-        parts.append(f"<h3>{_e(task)}</h3>{_img(bars, task + ' ROUGE')}{_img(lengths, task)}")
+        parts.append(f"<h3>{_e(task)}</h3>{bars}{_img(lengths, task)}")
     return "".join(parts)
 
 
@@ -251,6 +270,7 @@ def render(run: Run, max_articles: int = MAX_ARTICLES, chars: int = ARTICLE_CHAR
         + _significance_table(run)
         + "<h2>Data statistics (means over predictions)</h2>"
         + _data_table(run)
+        + _headline_table(run)
         + "<h2>Plots</h2>"
         + _plots(run)
         + f"<h2>Articles</h2><p>{shown} of {total} article(s) included.</p>"

@@ -145,12 +145,14 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 def _rouge(summary: dict[str, Any] | None, measure: str) -> dict[str, float] | None:
     if summary is None:
         return None
-    return summary.get("rouge", {}).get(measure)
+    return (summary.get("rouge") or {}).get(measure)
 
 
 def measures_of(results: dict[str, dict[str, dict[str, Any]]], task: str) -> list[str]:
     """The ROUGE measures present for a task, in the standard order."""
-    found = {m for by_task in results.values() for m in (by_task.get(task) or {}).get("rouge", {})}
+    found = {
+        m for by_task in results.values() for m in ((by_task.get(task) or {}).get("rouge") or {})
+    }
     return [m for m in MEASURES if m in found]
 
 
@@ -176,6 +178,12 @@ def format_f1(r: dict[str, float], mark: str = "") -> str:
         f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, {100 * r['fmeasure_high']:.2f}]"
     )
     return f"{text} {mark}" if mark else text
+
+
+def na_cell(summary: dict[str, Any] | None) -> str:
+    """A score cell with no score: '—' when the model did not run the task, 'n/a' when it
+    did but there was nothing to score it against."""
+    return "—" if summary is None else "n/a"
 
 
 def format_stat(stats: dict[str, Any], key: str, scale: float, digits: int) -> str:
@@ -204,7 +212,8 @@ def table_rows(
             summary = summaries.get(task)
             for m in by_task[task]:
                 r = _rouge(summary, m)
-                row.append("—" if r is None else format_f1(r, marks.get((model, m), "")))
+                mark = marks.get((model, m), "")
+                row.append(na_cell(summary) if r is None else format_f1(r, mark))
             row.append("—" if summary is None else str(summary.get("n_scored", 0)))
         rows.append(row)
     return header, rows
@@ -292,6 +301,57 @@ def data_stats_lines(results: dict[str, dict[str, dict[str, Any]]], tasks: list[
     ]
 
 
+HEADLINE_COLUMNS = (
+    ("words", "words", 1, 1),
+    ("chars", "chars", 1, 1),
+    ("within_max_words", "≤ max words %", 100, 1),
+    ("within_max_chars", "≤ max chars %", 100, 1),
+    ("one_line", "one line %", 100, 1),
+    ("full_stop", "full stop %", 100, 1),
+    ("first_sentence", "= first sentence %", 100, 1),
+    ("lead_words", "= first words %", 100, 1),
+    ("novel_1", "novel 1-grams %", 100, 1),
+    ("novel_2", "novel 2-grams %", 100, 1),
+    ("postprocessed", "post-processed %", 100, 1),
+)
+
+
+def headline_check_rows(results: dict[str, dict[str, dict[str, Any]]]) -> list[list[str]]:
+    """Per model, the headline checks' cells (see ``HEADLINE_COLUMNS``)."""
+    rows = []
+    for model, by_task in results.items():
+        checks = (by_task.get("headline") or {}).get("headline_checks")
+        if isinstance(checks, dict):
+            cells = [format_stat(checks, k, scale, d) for k, _, scale, d in HEADLINE_COLUMNS]
+            rows.append([model, *cells])
+    return rows
+
+
+def headline_check_lines(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    """A Markdown table of the headline checks per model."""
+    rows = headline_check_rows(results)
+    if not rows:
+        return []
+    limits = next(
+        (by_task["headline"]["headline_checks"] for by_task in results.values()
+         if isinstance((by_task.get("headline") or {}).get("headline_checks"), dict)),
+        {},
+    )  # fmt: skip
+    return [
+        "## Headline checks (means and shares over headlines)",
+        "",
+        "| model | " + " | ".join(label for _, label, _, _ in HEADLINE_COLUMNS) + " |",
+        "|---|" + "---:|" * len(HEADLINE_COLUMNS),
+        *("| " + " | ".join(r) + " |" for r in rows),
+        "",
+        f"max words {limits.get('max_words')}, max chars {limits.get('max_chars')}; "
+        "≤ max words: the model's headline before post-processing cut it; = first "
+        "sentence / first words: copies the article's lead verbatim; post-processed: a "
+        "prefix, extra lines, quotes or words had to be removed.",
+        "",
+    ]
+
+
 def render_markdown(
     run: str, header: list[str], rows: list[list[str]], notes: list[str], extra: list[str]
 ) -> str:
@@ -318,7 +378,8 @@ def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: in
     notes = [
         "ROUGE F1 on a 0-100 scale with its 95% bootstrap interval; precision and recall are "
         "in results.json, per-article scores in the samples files.",
-        f"n = articles scored; articles used: {articles_used}.",
+        f"n = articles scored; articles used: {articles_used}. n/a: no article had a "
+        "reference for the task.",
         "▲/▼: significantly better/worse than the baseline (p < 0.05 in both paired tests).",
     ]
     signatures: dict[str, str] = {}
@@ -340,7 +401,11 @@ def write_tables(
 ) -> None:
     header, rows = table_rows(results, tasks, significance)
     notes = table_notes(results, articles_used)
-    extra = significance_lines(significance) + data_stats_lines(results, tasks)
+    extra = (
+        significance_lines(significance)
+        + data_stats_lines(results, tasks)
+        + headline_check_lines(results)
+    )
     md = render_markdown(run, header, rows, notes, extra)
     write_atomic(run_dir / "table.md", md)
     write_atomic(run_dir / "table.csv", render_csv(*csv_rows(results, tasks)))

@@ -18,6 +18,7 @@ from summeval.data import Article, load_articles
 from summeval.errors import ServiceError
 from summeval.generate import TaskRun, generate_task, plan_task
 from summeval.metrics.datastats import corpus_stats
+from summeval.metrics.headline import DEFAULT_MAX_CHARS, corpus_headline_checks, headline_checks
 from summeval.metrics.rouge import (
     CorpusScores,
     make_tokenizer,
@@ -62,7 +63,10 @@ RougeScorer = Callable[[list[str], list[str], list[list[str]]], CorpusScores]
 
 
 def score_task(
-    task_run: TaskRun, articles: dict[str, str], rouge: RougeScorer
+    task_run: TaskRun,
+    articles: dict[str, str],
+    rouge: RougeScorer,
+    limits: tuple[int | None, int] | None = None,
 ) -> tuple[dict[str, Any], ModelScores]:
     """ROUGE with intervals, data statistics and counts for one model x task.
 
@@ -76,10 +80,12 @@ def score_task(
     corpus = rouge(ids, [s.prediction for s in scored], refs)
     for i, sample in enumerate(scored):
         sample.scores = corpus.article(i)
+    # No reference at all: every measure is n/a (null), never a score of 0.
+    rouge_scores = corpus.aggregate if scored else {m: None for m in corpus.aggregate}
     summary: dict[str, Any] = {
         "n_scored": len(scored),
         "n_unscored": len(samples) - len(scored),
-        "rouge": corpus.aggregate,
+        "rouge": rouge_scores,
         "signature": corpus.signature,
         "article_set": article_set(ids, refs),
         "tokenizer_dropped": corpus.dropped_share,
@@ -99,10 +105,47 @@ def score_task(
         "max_batch_size": max(task_run.batch_sizes, default=0),
         "seconds": round(task_run.seconds, 3),
     }
+    if task_run.task == "headline":
+        max_words, max_chars = limits or (None, DEFAULT_MAX_CHARS)
+        rows = []
+        for sample in samples:
+            sample.checks = headline_checks(
+                sample.prediction, articles.get(sample.id), sample.edits, max_words, max_chars
+            )
+            rows.append(sample.checks)
+        summary["headline_checks"] = {
+            **corpus_headline_checks(rows),
+            "max_words": max_words,
+            "max_chars": max_chars,
+        }
     if task_run.determinism is not None:
         summary["determinism"] = task_run.determinism
     per_article = ModelScores(corpus.ids, {m: v[2] for m, v in corpus.per_article.items()})
     return summary, per_article
+
+
+def missing_reference_lines(
+    articles: list[Article], tasks: list[str], fields: dict[str, Any]
+) -> list[str]:
+    """One line per task whose articles lack references: how many, and which key to set."""
+    out = []
+    for task in tasks:
+        missing = sum(1 for a in articles if not any(r.strip() for r in a.references(task)))
+        if not missing:
+            continue
+        field = fields.get(task)
+        where = f"field '{field}'" if field else "no field (dataset.fields." + task + ": null)"
+        fix = f"set dataset.fields.{task} to the field that holds {task} references"
+        if missing == len(articles):
+            out.append(
+                f"{task}: no article has a {task} reference ({where}); {task} scores are n/a; {fix}"
+            )
+        else:
+            out.append(
+                f"{task}: {missing} of {len(articles)} article(s) have no {task} reference "
+                f"({where}); {task} scores cover the other {len(articles) - missing}"
+            )
+    return out
 
 
 def _data_line(report: Any) -> str:
@@ -113,6 +156,13 @@ def _data_line(report: Any) -> str:
         parts.append(f"{report.repeated_paragraphs_removed} repeated paragraph(s) removed")
     if report.undecodable_replaced:
         parts.append(f"{report.undecodable_replaced} undecodable byte(s) replaced")
+    if report.control_chars_removed:
+        parts.append(f"{report.control_chars_removed} control character(s) removed")
+    for task in report.guessed:
+        parts.append(
+            f"{task} references from field '{report.reference_fields[task]}' "
+            f"(set dataset.fields.{task} to change)"
+        )
     return "; ".join(parts)
 
 
@@ -159,7 +209,8 @@ def run_model(
                 show_progress=options.show_progress,
             )
             runs.append(task_run)
-            summary, per_article = score_task(task_run, bodies, rouge)
+            limits = (spec.max_words, config.tasks.get(task).max_chars)
+            summary, per_article = score_task(task_run, bodies, rouge, limits)
             for warning in summary["warnings"]:
                 log(f"{model_cfg.name}/{task}: {warning}")
             write_samples(run_dir, task_run)
@@ -288,21 +339,28 @@ def execute(
     options = options or RunOptions()
     started = time.perf_counter()
     run_dir = Path(config.output.dir) / run_name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(run_dir / "config.yaml", dump_config(config))
-
+    # Everything that can fail on bad input or a missing dataset/model comes before the run
+    # folder is touched: the data, the scorer, every model's backend and cache identity.
     articles, report = load_articles(config.dataset)
     log(_data_line(report))
-    write_articles(run_dir, articles)
-    settings = settings_from_config(config.metrics.rouge)
+    enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
+    for line in missing_reference_lines(articles, enabled, report.reference_fields):
+        log(line)
+    settings = settings_from_config(config.metrics.rouge, config.dataset.language)
     tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
+    for model_cfg in config.models:
+        backend, _ = _backend_and_cache(config, model_cfg, options)
+        backend.close()
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(run_dir / "config.yaml", dump_config(config))
+    write_articles(run_dir, articles)
 
     def rouge(ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:
         return score_corpus(ids, preds, refs, settings, tokenizer)
 
     sig_cfg = config.metrics.significance
     baseline = sig_cfg.baseline or config.models[0].name
-    enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
     results: dict[str, dict[str, Any]] = {}
     models_info: dict[str, Any] = {}
     per_article: dict[str, dict[str, ModelScores]] = {}
@@ -338,6 +396,9 @@ def execute(
     ) -> None:
         results.setdefault(model, {})[task] = summary
         models_info[model] = info
+        if not summary["n_scored"]:  # n/a: no paired tests without references
+            save("running")
+            return
         per_article.setdefault(task, {})[model] = scores
         significance[task] = compare_models(
             per_article[task],

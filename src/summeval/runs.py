@@ -48,6 +48,12 @@ class Entry:
     def article_set(self) -> str:
         return str(self.summary.get("article_set", ""))
 
+    @property
+    def scored(self) -> bool:
+        """Whether any article had a reference, i.e. whether there are scores at all."""
+        rouge = self.summary.get("rouge") or {}
+        return bool(self.summary.get("n_scored")) and all(v is not None for v in rouge.values())
+
     def prediction_lengths(self) -> list[int]:
         """Length in words of every prediction."""
         return [len(words(s.get("prediction", ""))) for s in self.samples]
@@ -108,7 +114,8 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise RunProblem(f"{path.name} cannot be read ({err.__class__.__name__})") from None
-    for no, line in enumerate(text.splitlines(), 1):
+    # split on "\n" only: str.splitlines() would also split inside text at U+2028, U+0085...
+    for no, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:

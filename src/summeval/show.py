@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from summeval.data.cleaning import CONTROL_CHARS
 from summeval.errors import DataError
 from summeval.results import MEASURES, SHORT
 from summeval.runs import Entry, Run, resolve_run
@@ -19,6 +20,11 @@ def _scores_line(scores: dict[str, Any] | None) -> str:
     return "  ".join(
         f"{SHORT.get(m, m)} {100 * scores[m]['fmeasure']:.2f}" for m in MEASURES if m in scores
     )
+
+
+def terminal_safe(text: str) -> str:
+    """Control characters shown as escapes (``\\x1b``), never sent to the terminal raw."""
+    return CONTROL_CHARS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _indent(text: str, prefix: str = "    ", width: int = 96) -> str:

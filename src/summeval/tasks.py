@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from summeval.config import ModelConfig, TaskConfig
+from summeval.data.cleaning import remove_controls
 
 # The instruction comes after the article: small instruction-tuned models follow it better
 # there, and truncation (which cuts only the article) can never remove it.
@@ -28,16 +29,22 @@ class TaskSpec:
     max_words: int | None
 
     def render(self, article: str) -> str:
-        """Fill the template; ``{article}`` and ``{max_words}`` are the only fields."""
-        return self.prompt.replace("{article}", article).replace(
-            "{max_words}", str(self.max_words or "")
-        )
+        """Fill the template; ``{article}`` and ``{max_words}`` are the only fields. Only the
+        template is filled: text in the article that looks like a field stays as it is."""
+        template = self.prompt.replace("{max_words}", str(self.max_words or ""))
+        before, _, after = template.partition("{article}")
+        return before + article + after.replace("{article}", article)
 
     def postprocess(self, text: str) -> str:
         """Clean raw model output for this task."""
+        return self.postprocess_edits(text)[0]
+
+    def postprocess_edits(self, text: str) -> tuple[str, list[str]]:
+        """Clean raw model output, and name what cleaning had to do (headlines: ``prefix``,
+        ``lines``, ``quotes``, ``cut``), so a model that ignores the instruction shows it."""
         if self.name == "headline":
-            return clean_headline(text, self.max_words or DEFAULT_MAX_WORDS["headline"] or 20)
-        return clean_summary(text, self.max_words)
+            return clean_headline_edits(text, self.max_words or DEFAULT_MAX_WORDS["headline"] or 20)
+        return clean_summary(text, self.max_words), []
 
 
 def task_spec(task: str, task_cfg: TaskConfig, model_cfg: ModelConfig) -> TaskSpec:
@@ -61,8 +68,9 @@ _QUOTES = "\"'“”‘’«»`*_#"
 
 
 def strip_chat_artefacts(text: str) -> str:
-    """Remove special tokens, role lines and lead-ins such as 'Here is a summary:'."""
-    text = _CHAT_TOKENS.sub(" ", text)
+    """Remove special tokens, role lines and lead-ins such as 'Here is a summary:', and
+    control characters (a model can write ESC or NUL as well as any text)."""
+    text = _CHAT_TOKENS.sub(" ", remove_controls(text))
     lines = [ln for ln in text.replace("\r", "").split("\n") if not _ROLE_LINE.match(ln)]
     text = "\n".join(lines).strip()
     prev = None
@@ -86,12 +94,30 @@ def clean_summary(text: str, max_words: int | None = None) -> str:
 def clean_headline(text: str, max_words: int = 20) -> str:
     """Headline: the first non-empty line, no 'Headline:' prefix, no surrounding quotes,
     at most ``max_words`` words."""
-    text = strip_chat_artefacts(text)
-    line = next((ln.strip() for ln in text.split("\n") if ln.strip(_QUOTES + " \t")), "")
-    line = _LEAD_IN.sub("", line).strip()
-    line = line.strip(_QUOTES + " \t")
+    return clean_headline_edits(text, max_words)[0]
+
+
+def clean_headline_edits(text: str, max_words: int = 20) -> tuple[str, list[str]]:
+    """``clean_headline`` and the edits it made: ``prefix`` (chat tokens, role lines or a
+    lead-in such as 'Headline:' removed), ``lines`` (only the first of several lines kept),
+    ``quotes`` (surrounding quotes or markup removed), ``cut`` (cut to ``max_words``)."""
+    edits = []
+    stripped = strip_chat_artefacts(text)
+    if stripped != text.strip():
+        edits.append("prefix")
+    lines = [ln.strip() for ln in stripped.split("\n") if ln.strip(_QUOTES + " \t")]
+    line = lines[0] if lines else ""
+    if len(lines) > 1:
+        edits.append("lines")
+    unprefixed = _LEAD_IN.sub("", line).strip()
+    if unprefixed != line and "prefix" not in edits:
+        edits.append("prefix")
+    line = unprefixed.strip(_QUOTES + " \t")
+    if line != unprefixed:
+        edits.append("quotes")
     words = line.split()
     if len(words) > max_words:
         words = words[:max_words]
-    line = " ".join(words).strip(_QUOTES + " \t")
-    return line
+        edits.append("cut")
+    out = " ".join(words).strip(_QUOTES + " \t")
+    return out, edits

@@ -35,9 +35,13 @@ class DataReport:
     skipped_empty_ids: list[str] = field(default_factory=list)
     undecodable_replaced: int = 0
     repeated_paragraphs_removed: int = 0
+    control_chars_removed: int = 0  # NUL, BEL, ESC, ... in ids, articles and references
     missing_summary_reference: int = 0
     missing_headline_reference: int = 0
     limit: int | None = None
+    # Which record field held each task's references; a guessed one is also in ``guessed``.
+    reference_fields: dict[str, Any] = field(default_factory=dict)
+    guessed: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -6,12 +6,28 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Line breaks other than \n (NEL, line and paragraph separators) become \n; other control
+# characters (NUL, BEL, ESC, DEL, C1) are removed: they break terminals and JSONL readers.
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def count_controls(text: str) -> int:
+    """How many control characters cleaning will remove from a text."""
+    return len(CONTROL_CHARS.findall(text))
+
+
+def remove_controls(text: str) -> str:
+    """Other line breaks as \n, control characters (but \n, \t, \f) removed."""
+    return CONTROL_CHARS.sub("", _LINE_BREAKS.sub("\n", text))
+
+
 _PARA_SPLIT = re.compile(r"\n\s*\n|\n")
 
 
 def normalise_whitespace(text: str) -> str:
     """NFC-normalise, fold runs of spaces/tabs to one space, strip each line, trim blank lines."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", remove_controls(text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

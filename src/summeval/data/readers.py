@@ -17,7 +17,13 @@ from typing import Any
 
 from summeval.config import DatasetConfig
 from summeval.data.article import Article, DataReport
-from summeval.data.cleaning import clean_article_text, clean_reference, decode_bytes
+from summeval.data.cleaning import (
+    clean_article_text,
+    clean_reference,
+    count_controls,
+    decode_bytes,
+    remove_controls,
+)
 from summeval.errors import DataError
 
 
@@ -127,6 +133,55 @@ def read_txt(path: Path) -> Iterator[RawRecord]:
         yield RawRecord(rec, str(f), i, replaced)
 
 
+def _offline_env() -> bool:
+    return any(
+        os.environ.get(v, "").lower() in ("1", "true", "yes")
+        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
+
+
+def hub_dataset_cached(cfg: DatasetConfig) -> bool:
+    """Whether a Hub dataset's files are in the local Hugging Face cache (no network)."""
+    import huggingface_hub
+
+    for filename in ("README.md", ".gitattributes"):
+        found = huggingface_hub.try_to_load_from_cache(
+            str(cfg.name), filename, revision=cfg.revision, repo_type="dataset"
+        )
+        if isinstance(found, str):
+            return True
+    return False
+
+
+def hub_preflight(cfg: DatasetConfig) -> None:
+    """Fail fast, in one line, when a Hub dataset can be neither read from the local cache nor
+    fetched: one metadata request without retries instead of ``load_dataset``'s retry loop
+    (about 25 s of retry messages when offline). Local folders and cached datasets pass."""
+    if cfg.name is None or Path(cfg.name).exists() or _offline_env():
+        return
+    import huggingface_hub
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+    if hub_dataset_cached(cfg):
+        return
+    where = f"dataset.name '{cfg.name}'"
+    try:
+        huggingface_hub.dataset_info(cfg.name, revision=cfg.revision, timeout=10)
+    except GatedRepoError:
+        return  # load_dataset reports access problems in the Hub's own words
+    except RepositoryNotFoundError:
+        raise DataError(
+            "no such dataset on the Hugging Face Hub", where=where, hint=_HF_DATA_HINT
+        ) from None
+    except Exception as exc:
+        text = " ".join(str(exc).split())[:160]
+        raise DataError(
+            f"not in the local Hugging Face cache and the Hub cannot be reached ({text})",
+            where=where,
+            hint=_HF_DATA_HINT,
+        ) from None
+
+
 def read_hf(cfg: DatasetConfig) -> Iterator[RawRecord]:
     """A Hugging Face dataset by name (or local dataset folder), config and split."""
     import datasets
@@ -137,6 +192,7 @@ def read_hf(cfg: DatasetConfig) -> Iterator[RawRecord]:
     if cfg.trust_remote_code:
         kwargs["trust_remote_code"] = True
     where = f"dataset.name '{cfg.name}'"
+    hub_preflight(cfg)
     try:
         ds = datasets.load_dataset(cfg.name, cfg.config, **kwargs)
     except Exception as exc:
@@ -203,6 +259,12 @@ def _iter_records(cfg: DatasetConfig, source: str) -> Iterator[RawRecord]:
     return readers[source](path)
 
 
+def _json_type(value: Any) -> str:
+    """A value's type as a JSON user would name it."""
+    names = {list: "list", tuple: "list", dict: "object", bool: "boolean", int: "number"}
+    return names.get(type(value), "number" if isinstance(value, float) else type(value).__name__)
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -222,6 +284,23 @@ def _field_values(data: dict[str, Any], field: str | list[str] | None) -> list[s
     return out
 
 
+HEADLINE_FIELDS = ("headline", "title")  # common names, used without mapping
+
+
+def _reference_fields(cfg: DatasetConfig, first: dict[str, Any]) -> tuple[dict[str, Any], list]:
+    """Each task's reference field: as configured, or for an unset headline field the
+    common name the first record has (``headline``, else ``title``)."""
+    fields = cfg.fields
+    chosen: dict[str, Any] = {"summary": fields.summary, "headline": fields.headline}
+    guessed = []
+    if "headline" not in fields.model_fields_set and fields.headline not in first:
+        found = [f for f in HEADLINE_FIELDS if f in first and f != fields.article]
+        if found:
+            chosen["headline"] = found[0]
+            guessed.append("headline")
+    return chosen, guessed
+
+
 def load_articles(cfg: DatasetConfig) -> tuple[list[Article], DataReport]:
     """Read, map, clean and check the articles; count what was skipped or repaired."""
     source = _detect_source(cfg)
@@ -230,9 +309,13 @@ def load_articles(cfg: DatasetConfig) -> tuple[list[Article], DataReport]:
     id_explicit = "id" in fields.model_fields_set and fields.id is not None
     articles: list[Article] = []
     seen: dict[str, str] = {}
+    ref_fields: dict[str, Any] | None = None
     for rec in _iter_records(cfg, source):
         report.read += 1
         data = rec.data
+        if ref_fields is None:
+            ref_fields, report.guessed = _reference_fields(cfg, data)
+            report.reference_fields = ref_fields
         if fields.article not in data:
             keys = ", ".join(sorted(map(str, data))[:12])
             raise DataError(
@@ -242,6 +325,8 @@ def load_articles(cfg: DatasetConfig) -> tuple[list[Article], DataReport]:
             )
         if fields.id and fields.id in data and data[fields.id] not in (None, ""):
             art_id = str(data[fields.id])
+            report.control_chars_removed += count_controls(art_id)
+            art_id = remove_controls(art_id).replace("\n", " ").strip() or str(rec.index)
         elif id_explicit:
             raise DataError(
                 f"no id field '{fields.id}'",
@@ -258,15 +343,28 @@ def load_articles(cfg: DatasetConfig) -> tuple[list[Article], DataReport]:
             )
         seen[art_id] = rec.where
         raw_text = data.get(fields.article)
-        text, removed = clean_article_text("" if raw_text is None else str(raw_text))
+        if raw_text is not None and not isinstance(raw_text, str):
+            raise DataError(
+                f"field '{fields.article}' holds a {_json_type(raw_text)}, not text",
+                where=rec.where,
+                hint="the article must be a string; fix the data or dataset.fields.article",
+            )
+        raw_text = "" if raw_text is None else raw_text
+        report.control_chars_removed += count_controls(raw_text)
+        text, removed = clean_article_text(raw_text)
         report.undecodable_replaced += rec.replaced_chars
         if not text.strip():
             report.skipped_empty += 1
             report.skipped_empty_ids.append(art_id)
             continue
         report.repeated_paragraphs_removed += removed
-        summaries = [clean_reference(s) for s in _field_values(data, fields.summary)]
-        headlines = [clean_reference(h) for h in _field_values(data, fields.headline)]
+        raw_refs = [
+            _field_values(data, ref_fields["summary"]),
+            _field_values(data, ref_fields["headline"]),
+        ]
+        report.control_chars_removed += sum(count_controls(r) for refs in raw_refs for r in refs)
+        summaries = [clean_reference(s) for s in raw_refs[0]]
+        headlines = [clean_reference(h) for h in raw_refs[1]]
         meta: dict[str, Any] = {"where": rec.where}
         if rec.replaced_chars:
             meta["undecodable_replaced"] = rec.replaced_chars

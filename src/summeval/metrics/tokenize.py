@@ -10,9 +10,14 @@ Three tokenisers, each a function from one line of text to its tokens:
 - ``unicode``: for other languages. Lowercase; a token is a run of letters, marks and digits
   in any script, and each Chinese/Japanese character is a token of its own.
 
-Stemmers (words over 3 characters only, as both ROUGE-1.5.5 and rouge-score do):
-``porter155`` (ROUGE-1.5.5's Porter, see ``porter155``) and ``nltk`` (nltk's PorterStemmer,
-which rouge-score uses).
+Stemmers (words over 3 characters only, as ROUGE-1.5.5, rouge-score and XL-Sum's scorer do):
+``porter155`` (ROUGE-1.5.5's Porter, see ``porter155``), ``nltk`` (nltk's PorterStemmer,
+which rouge-score uses) and ``snowball`` (nltk's Snowball stemmer for the text's language).
+
+Word segmenters, for scripts written without spaces (used with the ``unicode`` tokeniser):
+``jieba`` (Chinese), ``fugashi`` (Japanese, MeCab with UniDic-lite) and ``pythainlp``
+(Thai, ``newmm``), the ones XL-Sum's multilingual ROUGE uses. Punctuation becomes a space
+before segmenting, as there; the segments' letters, marks and digits are the tokens.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from importlib import resources
 import regex
 
 TOKENIZERS = ("rouge155", "rouge-score", "unicode")
-STEMMERS = ("porter155", "nltk")
+STEMMERS = ("porter155", "nltk", "snowball")
+SEGMENTERS = ("none", "jieba", "fugashi", "pythainlp")
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _R155_DROP = re.compile(r"[^A-Za-z0-9\-]")
@@ -37,6 +43,8 @@ _UNICODE_TOKEN = regex.compile(
     regex.V1,
 )
 _ALNUM = re.compile(r"[^\W_]")
+_WORD_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_NOT_WORD = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 
 
 def tokenize_rouge155(line: str) -> list[str]:
@@ -71,9 +79,66 @@ def smart_stopwords() -> frozenset[str]:
     return frozenset(text.read_text(encoding="ascii").split())
 
 
-def _stemmer(name: str | None) -> Callable[[str], str] | None:
+def _segmenter(name: str) -> Callable[[str], list[str]]:
+    """A word segmenter: text -> words (loaded on first use; a missing package is named)."""
+    try:
+        if name == "jieba":
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            return jieba.lcut
+        if name == "fugashi":
+            from fugashi import Tagger
+
+            tagger = Tagger("-O wakati -b 50000")
+            return lambda text: tagger.parse(text).split()
+        if name == "pythainlp":
+            from pythainlp.tokenize import word_tokenize
+
+            return lambda text: word_tokenize(text, engine="newmm")
+    except ImportError as err:
+        raise SegmenterMissing(name, err) from None
+    raise ValueError(f"unknown segmenter {name!r}; choose one of {', '.join(SEGMENTERS)}")
+
+
+class SegmenterMissing(ImportError):
+    """A word segmenter's package is not installed."""
+
+    def __init__(self, name: str, err: ImportError) -> None:
+        package = {"fugashi": "fugashi unidic-lite"}.get(name, name)
+        super().__init__(
+            f"the {name} word segmenter is not installed ({err}); pip install {package} "
+            "(or pip install 'summeval[multilingual]')"
+        )
+
+
+def segmented(segment: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """The ``unicode`` tokeniser after a word segmenter: punctuation becomes a space, the
+    segmenter splits the rest into words, each word's letters/marks/digits are tokens."""
+
+    def split(line: str) -> list[str]:
+        text = _NOT_WORD.sub(" ", line).strip()
+        if not text:
+            return []
+        return [t for word in segment(text) for t in _WORD_RUN.findall(word)]
+
+    return split
+
+
+def _stemmer(name: str | None, language: str | None = None) -> Callable[[str], str] | None:
     if name is None:
         return None
+    if name == "snowball":
+        from nltk.stem.snowball import SnowballStemmer
+
+        from summeval.languages import snowball_name
+
+        lang = snowball_name(language)
+        if lang is None:
+            raise ValueError(f"nltk has no Snowball stemmer for language {language!r}")
+        return lru_cache(maxsize=200_000)(SnowballStemmer(lang).stem)
     if name == "porter155":
         from summeval.metrics.porter155 import stem
 
@@ -154,12 +219,16 @@ class TextTokenizer:
         stopwords: bool = False,
         word_limit: int | None = None,
         byte_limit: int | None = None,
+        language: str | None = None,
+        segmenter: str = "none",
     ) -> None:
         if tokenizer not in _TOKENIZE:
             raise ValueError(f"unknown tokenizer {tokenizer!r}; choose one of {TOKENIZERS}")
         self.tokenizer = tokenizer
         self._split = _TOKENIZE[tokenizer]
-        self._stem = _stemmer(stemmer)
+        if segmenter != "none":
+            self._split = segmented(_segmenter(segmenter))
+        self._stem = _stemmer(stemmer, language)
         self._stop = smart_stopwords() if stopwords else frozenset()
         self.word_limit = word_limit
         self.byte_limit = byte_limit

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import shutil
+import os
 import time
 from pathlib import Path
 from typing import Any
 
-from summeval.cache import cache_root
+from summeval.cache import build_once, cache_root
 from summeval.config import ModelConfig, TasksConfig
 from summeval.errors import ModelError
 from summeval.models.hf import CausalBackend, load_error
@@ -82,16 +82,18 @@ def dequantised_checkpoint(gguf: Path, cache: Path | None = None) -> tuple[Path,
     The folder is keyed by the file's path, size and mtime (cheap to check on every run);
     the full SHA-256 is computed once and kept in ``summeval-gguf.json``.
     """
-    st = gguf.stat()
     target = dequantised_folder(gguf, cache)
-    meta_file = target / "summeval-gguf.json"
-    if meta_file.exists():
-        return target, json.loads(meta_file.read_text())
+    meta_file = "summeval-gguf.json"
+    build_once(target, lambda t: (t / meta_file).exists(), lambda tmp: _dequantise(gguf, tmp))
+    return target, json.loads((target / meta_file).read_text())
+
+
+def _dequantise(gguf: Path, tmp: Path) -> None:
+    """Write the de-quantised safetensors copy of ``gguf`` and its metadata into ``tmp``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    st = gguf.stat()
     started = time.perf_counter()
-    tmp = target.with_name(target.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -109,9 +111,6 @@ def dequantised_checkpoint(gguf: Path, cache: Path | None = None) -> tuple[Path,
         "dequantise_seconds": f"{time.perf_counter() - started:.1f}",
     }
     (tmp / "summeval-gguf.json").write_text(json.dumps(meta, indent=2))
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return target, meta
 
 
 def gguf_sha256(gguf: Path, cache: Path | None = None) -> str:
@@ -123,7 +122,9 @@ def gguf_sha256(gguf: Path, cache: Path | None = None) -> str:
         return memo.read_text().strip()
     digest = file_sha256(gguf)
     memo.parent.mkdir(parents=True, exist_ok=True)
-    memo.write_text(digest)
+    tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+    tmp.write_text(digest)
+    os.replace(tmp, memo)  # two processes at once: each writes whole, the last one wins
     return digest
 
 

@@ -12,11 +12,10 @@ Built once per cache folder, deterministically from a fixed seed.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
-from summeval.cache import cache_root
+from summeval.cache import build_once, cache_root
 from summeval.errors import ModelError
 
 PREFIX = "tiny-random:"
@@ -51,15 +50,11 @@ def tiny_model_path(ref: str, cache: Path | None = None) -> Path:
             f"unknown tiny model '{ref}'", hint=f"use one of {[PREFIX + k for k in KINDS]}"
         )
     target = (cache or cache_root()) / "tiny-random" / f"{kind}-{VERSION}"
-    if (target / "config.json").exists():
-        return target
-    tmp = target.with_name(target.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    (_build_t5 if kind == "t5" else _build_llama)(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return target
+    return build_once(
+        target,
+        lambda t: (t / "config.json").exists(),
+        _build_t5 if kind == "t5" else _build_llama,
+    )
 
 
 _WORD_PIECE = re.compile(r"^ ?[a-z]+$")
