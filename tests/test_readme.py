@@ -31,6 +31,7 @@ RUN = [
     "--set models.smollm2-135m.batch_size=8",
     "summeval validate configs/base.yaml",
     "summeval cache info",
+    "python -m summeval meta-eval data/realsumm/realsumm_meta.jsonl --metrics rouge1,rouge2,rougeL",
 ]
 # Checked by the CLI's own parser only, with the reason they are not run here.
 PARSE_ONLY = {

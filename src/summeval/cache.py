@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -118,6 +119,10 @@ class GenerationCache:
         self._records = records
         return records
 
+    def forget(self) -> None:
+        """Drop what was read, so the next ``load`` reads the file again."""
+        self._records = None
+
     def append(self, records: list[dict[str, Any]]) -> None:
         """Append records and make them durable before returning."""
         if not self.enabled or not records:
@@ -173,7 +178,7 @@ def cache_summary(root: Path | None = None) -> list[dict[str, Any]]:
     """One entry per cached model: its label, records and size on disk."""
     folder = generations_folder(root)
     out = []
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in sorted(p for p in folder.glob("*.jsonl") if _OWN_FILE.match(p.name)):
         cache = GenerationCache(folder, path.stem)
         info, records = cache.load_info(), cache.load()
         out.append(
@@ -188,11 +193,19 @@ def cache_summary(root: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def clear_generations(root: Path | None = None) -> int:
-    """Delete every cached generation; return how many files went."""
+_OWN_FILE = re.compile(r"^[0-9a-f]{24}(\.jsonl|\.info\.json|\.jsonl\.lock|\.jsonl\.lock\.owner)$")
+
+
+def clear_generations(root: Path | None = None) -> list[Path]:
+    """Delete summeval's own cache files (``<fingerprint>.jsonl``, ``.info.json`` and their
+    locks) and nothing else: the folder may be one the user keeps other files in
+    (``$SUMMEVAL_GENERATION_CACHE``). Return the files removed."""
     folder = generations_folder(root)
-    if not folder.exists():
-        return 0
-    count = sum(1 for _ in folder.iterdir())
-    shutil.rmtree(folder)
-    return count
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and _OWN_FILE.match(path.name):
+            path.unlink()
+            removed.append(path)
+    return removed

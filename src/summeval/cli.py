@@ -207,6 +207,37 @@ def _parser() -> argparse.ArgumentParser:
     cache = sub.add_parser("cache", help="inspect or clear the generation cache")
     cache.add_argument("action", choices=["info", "clear"])
 
+    meta = sub.add_parser(
+        "meta-eval",
+        help="how well metrics agree with human judgements (correlations, intervals, tests)",
+    )
+    meta.add_argument(
+        "file", help='JSON lines {"id", "system", "prediction", "references", "human": {...}}'
+    )
+    meta.add_argument(
+        "--metrics", default="rouge1,rouge2,rougeL", help="comma-separated metric names"
+    )
+    meta.add_argument("--human", help="comma-separated human dimensions (default: all)")
+    meta.add_argument(
+        "--profile",
+        default="rouge155",
+        choices=["rouge155", "rouge-score", "hf", "multilingual"],
+        help="ROUGE profile for the ROUGE metrics",
+    )
+    meta.add_argument(
+        "--resample",
+        default="both",
+        choices=["systems", "articles", "both"],
+        help="what the bootstrap and permutations resample (Deutsch et al. 2021)",
+    )
+    meta.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+    meta.add_argument("--permutations", type=int, default=1000, help="permutation-test trials")
+    meta.add_argument("--confidence", type=float, default=0.95)
+    meta.add_argument("--seed", type=int, default=0)
+    meta.add_argument(
+        "--output-dir", default="results/meta-eval", help="where the tables and heat map go"
+    )
+
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -469,7 +500,11 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     folder = generations_folder()
     if args.action == "clear":
         removed = clear_generations()
-        print(f"removed {removed} file(s) from {folder}")
+        kept = sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+        print(
+            f"removed {len(removed)} summeval cache file(s) from {folder}"
+            + (f"; {kept} other file(s) there left alone" if kept else "")
+        )
         return 0
     entries = cache_summary()
     print(f"generation cache: {folder}")
@@ -494,6 +529,7 @@ _OS_HINTS = {
     errno.EISDIR: "is a folder where a file was expected; give a file",
     errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",
     errno.ENAMETOOLONG: "file name too long; choose a shorter name",
+    errno.EEXIST: "exists and is not a folder; choose another output folder (--output-dir)",
 }
 
 
@@ -516,30 +552,67 @@ def _silence_stdout() -> None:
         pass
 
 
+def _cmd_meta_eval(args: argparse.Namespace) -> int:
+    from summeval.metaeval import meta_evaluate, metric_functions, read_judged, write_outputs
+    from summeval.metrics.rouge import ALL_MEASURES, settings_for
+
+    names = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    if not names:
+        raise UserError("no metric given", where="--metrics", hint="e.g. rouge1,rouge2,rougeL")
+    if args.bootstrap < 1 or args.permutations < 1 or not 0 < args.confidence < 1:
+        raise UserError(
+            "--bootstrap and --permutations must be >= 1, --confidence between 0 and 1",
+            where="summeval meta-eval",
+        )
+    dims = [d.strip() for d in args.human.split(",")] if args.human else None
+    rouge = [m for m in names if m in ALL_MEASURES]
+    settings = settings_for(args.profile, measures=rouge or ["rouge1"], resamples=1)
+    judged = read_judged(Path(args.file), dims)
+    doc = meta_evaluate(
+        judged,
+        metric_functions(names, settings),
+        resampling=args.resample,
+        bootstrap=args.bootstrap,
+        permutations=args.permutations,
+        confidence=args.confidence,
+        seed=args.seed,
+    )
+    doc["file"] = args.file
+    written = write_outputs(doc, Path(args.output_dir), args.file)
+    print(written[0].read_text(encoding="utf-8"), end="")
+    print(
+        f"summeval: wrote {args.output_dir}/meta_eval.md, .csv, .json and meta_eval_heatmap.png",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "version":
+        print(f"summeval {__version__}")
+        return 0
+    commands = {
+        "meta-eval": _cmd_meta_eval,
+        "validate": _cmd_validate,
+        "cache": _cmd_cache,
+        "score": _cmd_score,
+        "compare": _cmd_compare,
+        "show": _cmd_show,
+        "diff": _cmd_diff,
+        "report": _cmd_report,
+    }
+    return commands.get(args.command, _cmd_run)(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     if not debug:
         _quiet_libraries()
     try:
-        if args.command == "version":
-            print(f"summeval {__version__}")
-            return 0
-        if args.command == "validate":
-            return _cmd_validate(args)
-        if args.command == "cache":
-            return _cmd_cache(args)
-        if args.command == "score":
-            return _cmd_score(args)
-        commands = {
-            "compare": _cmd_compare,
-            "show": _cmd_show,
-            "diff": _cmd_diff,
-            "report": _cmd_report,
-        }
-        if args.command in commands:
-            return commands[args.command](args)
-        return _cmd_run(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        return code
     except ServiceError as err:
         if debug:
             raise

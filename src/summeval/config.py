@@ -20,6 +20,7 @@ from summeval.errors import ConfigError
 from summeval.languages import language_of
 
 TaskName = Literal["summary", "headline"]
+MAX_SEED = 2**32 - 1  # what numpy and torch accept
 TASK_NAMES: tuple[str, ...] = ("summary", "headline")
 
 
@@ -233,7 +234,7 @@ class RougeConfig(_Strict):
     byte_limit: int | None = Field(default=None, gt=0)
     confidence: float = Field(default=0.95, gt=0, lt=1)
     bootstrap: int = Field(default=1000, ge=1)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
 
     @model_validator(mode="after")
     def _one_limit(self) -> RougeConfig:
@@ -249,7 +250,7 @@ class SignificanceConfig(_Strict):
     all_pairs: bool = False
     bootstrap: int = Field(default=1000, ge=1)
     permutations: int = Field(default=10000, ge=1)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
 
 
 class MetricsConfig(_Strict):
@@ -278,7 +279,7 @@ class SummevalConfig(_Strict):
     models: list[ModelConfig] = Field(min_length=1)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
-    seed: int = 1234
+    seed: int = Field(default=1234, ge=0, le=MAX_SEED)
     cache: bool = True
 
     @model_validator(mode="after")
@@ -425,7 +426,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             if node is not None:
                 check_yaml_size(node, f"--set '{key}'")
             value = yaml.safe_load(raw) if raw != "" else ""
-        except (yaml.YAMLError, RecursionError):
+        except (yaml.YAMLError, RecursionError, ValueError):
             value = raw
         parts = [p for p in key.strip().split(".") if p]
         if not parts:
@@ -532,6 +533,12 @@ def load_yaml(text: str, source: str) -> Any:
             return None
         check_yaml_size(node, source)
         return yaml.safe_load(text)
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(
+            f"YAML value cannot be read ({' '.join(str(exc).split())[:120]})",
+            where=source,
+            hint="fix the value (seeds are whole numbers from 0 to 4294967295)",
+        ) from None
     except RecursionError:
         raise ConfigError(
             "YAML nested too deeply to read",

@@ -118,3 +118,36 @@ def _length_boxes(title: str, labels: Sequence[str], lengths: Sequence[Sequence[
 
 def write_png(path: Path, data: bytes) -> None:
     write_atomic_bytes(path, data)
+
+
+def heatmap(
+    title: str,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    values: Sequence[Sequence[float]],
+) -> bytes:
+    """A heat map of correlations (-1..1), each cell labelled with its value."""
+    payload = [title, list(rows), list(cols), [list(v) for v in values]]
+    return _memo("heatmap", payload, lambda: _heatmap(title, rows, cols, values))
+
+
+def _heatmap(
+    title: str,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    values: Sequence[Sequence[float]],
+) -> bytes:
+    plt = _pyplot()
+    fig, ax = plt.subplots(
+        figsize=(max(4.0, 1.6 + 1.4 * len(cols)), max(2.5, 1.0 + 0.45 * len(rows)))
+    )
+    image = ax.imshow(values, cmap="RdBu", vmin=-1, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(cols)), cols, rotation=20, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    for i, row in enumerate(values):
+        for j, v in enumerate(row):
+            label = "n/a" if v != v else f"{v:.2f}"
+            ax.text(j, i, label, ha="center", va="center", fontsize=8)
+    fig.colorbar(image, ax=ax, fraction=0.05)
+    ax.set_title(title)
+    return _png(fig)

@@ -50,7 +50,10 @@ SCRIPT = """
   }
   input.addEventListener("input", apply);
   var m = /^#search=(.*)$/.exec(window.location.hash);
-  if (m) { input.value = decodeURIComponent(m[1]); }
+  if (m) {
+    try { input.value = decodeURIComponent(m[1]); }
+    catch (e) { input.value = m[1]; }  // a malformed %-escape: search for the raw text
+  }
   apply();
   document.body.setAttribute("data-ready", "1");
 })();

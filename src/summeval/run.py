@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
 from summeval.data import Article, load_articles
 from summeval.errors import ServiceError
 from summeval.generate import TaskRun, generate_task, plan_task
+from summeval.locks import generation_lock, run_folder_lock
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.headline import DEFAULT_MAX_CHARS, corpus_headline_checks, headline_checks
 from summeval.metrics.rouge import (
@@ -194,7 +197,13 @@ def run_model(
     t0 = time.perf_counter()
     bodies = {a.id: a.text for a in articles}
     runs: list[TaskRun] = []
+    held = ExitStack()
     try:
+        if cache.enabled and backend.cacheable:  # one process generates with a cache at once
+            held.enter_context(
+                generation_lock(cache.path, lambda msg: log(f"{model_cfg.name}: {msg}"))
+            )
+            cache.forget()  # read what another process may have added while we waited
         for task in tasks:
             spec = task_spec(task, config.tasks.get(task), model_cfg)
             task_run = generate_task(
@@ -224,6 +233,7 @@ def run_model(
                     f"{', '.join(task_run.determinism['diverged'][:5])}"
                 )
     finally:
+        held.close()
         backend.close()
     _final_line(model_cfg.name, runs, time.perf_counter() - t0)
 
@@ -313,15 +323,18 @@ def dry_run(config: SummevalConfig, options: RunOptions | None = None) -> str:
     return "\n".join(out)
 
 
-def _write_report(run_dir: Path) -> None:
+def _write_report(run_dir: Path) -> bool:
     """The HTML report, from the folder just written; a failure here loses no result."""
     from summeval.report import write_report
     from summeval.runs import RunProblem, load_run
 
     try:
         write_report(load_run(run_dir))
+        return True
     except (RunProblem, OSError, ValueError) as err:
         log(f"report.html not written: {err}")
+        (run_dir / "report.html").unlink(missing_ok=True)  # an older run's report would mislead
+        return False
 
 
 def execute(
@@ -353,76 +366,90 @@ def execute(
         backend.close()
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(run_dir / "config.yaml", dump_config(config))
-    write_articles(run_dir, articles)
+    with run_folder_lock(run_dir):
 
-    def rouge(ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:
-        return score_corpus(ids, preds, refs, settings, tokenizer)
+        def rouge(ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:
+            return score_corpus(ids, preds, refs, settings, tokenizer)
 
-    sig_cfg = config.metrics.significance
-    baseline = sig_cfg.baseline or config.models[0].name
-    results: dict[str, dict[str, Any]] = {}
-    models_info: dict[str, Any] = {}
-    per_article: dict[str, dict[str, ModelScores]] = {}
-    significance: dict[str, list[dict[str, Any]]] = {}
-    head: dict[str, Any] = {
-        "summeval_version": __version__,
-        "run": run_name,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "config_file": config_path,
-        "seed": config.seed,
-        "git_commit": git_commit(),
-        "versions": package_versions(),
-        "scale": "0-1 (tables: 0-100)",
-        "rouge_settings": settings.to_dict(),
-        "data": report.to_dict(),
-    }
-
-    def save(status: str) -> dict[str, Any]:
-        doc = {
-            **head,
-            "status": status,
-            "models": models_info,
-            "results": results,
-            "significance": significance,
-            "timings": {"total_seconds": round(time.perf_counter() - started, 3)},
+        sig_cfg = config.metrics.significance
+        baseline = sig_cfg.baseline or config.models[0].name
+        results: dict[str, dict[str, Any]] = {}
+        models_info: dict[str, Any] = {}
+        per_article: dict[str, dict[str, ModelScores]] = {}
+        significance: dict[str, list[dict[str, Any]]] = {}
+        head: dict[str, Any] = {
+            "summeval_version": __version__,
+            "run": run_name,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "config_file": config_path,
+            "seed": config.seed,
+            "git_commit": git_commit(),
+            "versions": package_versions(),
+            "scale": "0-1 (tables: 0-100)",
+            "rouge_settings": settings.to_dict(),
+            "data": report.to_dict(),
         }
-        write_json(run_dir / "results.json", doc)
-        write_tables(run_dir, run_name, results, enabled, significance, report.used)
-        return doc
 
-    def on_task_done(
-        model: str, task: str, summary: dict[str, Any], info: dict[str, Any], scores: ModelScores
-    ) -> None:
-        results.setdefault(model, {})[task] = summary
-        models_info[model] = info
-        if not summary["n_scored"]:  # n/a: no paired tests without references
-            save("running")
-            return
-        per_article.setdefault(task, {})[model] = scores
-        significance[task] = compare_models(
-            per_article[task],
-            baseline,
-            all_pairs=sig_cfg.all_pairs,
-            bootstrap=sig_cfg.bootstrap,
-            permutations=sig_cfg.permutations,
-            resampler=settings.resampler,
-            seed=sig_cfg.seed,
-        )
+        def save(status: str) -> dict[str, Any]:
+            doc = {
+                **head,
+                "status": status,
+                "models": models_info,
+                "results": results,
+                "significance": significance,
+                "timings": {"total_seconds": round(time.perf_counter() - started, 3)},
+            }
+            write_json(run_dir / "results.json", doc)
+            write_tables(run_dir, run_name, results, enabled, significance, report.used)
+            return doc
+
+        # A folder always describes one run: first mark it as this run, still running (an
+        # older complete run here stops counting at once), then write its config and data.
         save("running")
+        write_atomic(run_dir / "config.yaml", dump_config(config))
+        write_articles(run_dir, articles)
 
-    try:
-        for model_cfg in config.models:
-            tasks = [t for t in model_cfg.tasks if t in enabled]
-            if tasks:
-                run_model(config, model_cfg, tasks, articles, rouge, run_dir, options, on_task_done)
-    except (KeyboardInterrupt, ServiceError):
-        save("interrupted")  # what finished is kept; generations are in the cache
-        raise
-    doc = save("complete")
-    written = "table.md, table.csv, results.json"
-    if config.output.report:
-        _write_report(run_dir)
-        written += ", report.html"
-    log(f"results written to {run_dir}/ ({written})")
-    return RunOutcome(run_dir, doc)
+        def on_task_done(
+            model: str,
+            task: str,
+            summary: dict[str, Any],
+            info: dict[str, Any],
+            scores: ModelScores,
+        ) -> None:
+            results.setdefault(model, {})[task] = summary
+            models_info[model] = info
+            if not summary["n_scored"]:  # n/a: no paired tests without references
+                save("running")
+                return
+            per_article.setdefault(task, {})[model] = scores
+            significance[task] = compare_models(
+                per_article[task],
+                baseline,
+                all_pairs=sig_cfg.all_pairs,
+                bootstrap=sig_cfg.bootstrap,
+                permutations=sig_cfg.permutations,
+                resampler=settings.resampler,
+                seed=sig_cfg.seed,
+            )
+            save("running")
+
+        try:
+            for model_cfg in config.models:
+                tasks = [t for t in model_cfg.tasks if t in enabled]
+                if tasks:
+                    run_model(
+                        config, model_cfg, tasks, articles, rouge, run_dir, options, on_task_done
+                    )
+        except (KeyboardInterrupt, ServiceError):
+            save("interrupted")  # what finished is kept; generations are in the cache
+            raise
+        except Exception:
+            with contextlib.suppress(Exception):  # e.g. the disk is full: keep the old file
+                save("failed")
+            raise
+        doc = save("complete")
+        written = "table.md, table.csv, results.json"
+        if config.output.report and _write_report(run_dir):
+            written += ", report.html"
+        log(f"results written to {run_dir}/ ({written})")
+        return RunOutcome(run_dir, doc)

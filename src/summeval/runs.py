@@ -108,6 +108,53 @@ class Run:
         return {str(r["id"]): r for r in _read_jsonl(path)}
 
 
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _score_problem(scores: Any, parts: tuple[str, ...]) -> str | None:
+    """What is wrong with ``{measure: {part: number}}`` (a measure may be null), or None."""
+    if not isinstance(scores, dict):
+        return "scores are not an object"
+    for measure, r in scores.items():
+        if r is None:
+            continue
+        if not isinstance(r, dict) or not all(_number(r.get(p)) for p in parts):
+            return f"'{measure}' is not a score"
+    return None
+
+
+def _sample_problem(row: dict[str, Any]) -> str | None:
+    """What is wrong with one samples line read back, or None."""
+    if not isinstance(row.get("prediction", ""), str):
+        return "'prediction' is not text"
+    refs = row.get("references", [])
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        return "'references' is not a list of texts"
+    if row.get("scores") is not None:
+        problem = _score_problem(row["scores"], ("fmeasure",))
+        if problem:
+            return problem
+    return None
+
+
+def _summary_problem(summary: Any) -> str | None:
+    """What is wrong with one model x task entry of results.json, or None."""
+    if not isinstance(summary, dict):
+        return "not an object"
+    if not isinstance(summary.get("signature"), str):
+        return "no scoring signature"
+    if not isinstance(summary.get("n_scored", 0), int):
+        return "'n_scored' is not a whole number"
+    problem = _score_problem(summary.get("rouge"), ("fmeasure", "fmeasure_low", "fmeasure_high"))
+    if problem:
+        return f"rouge: {problem}"
+    for key in ("data_stats", "headline_checks"):
+        if key in summary and not isinstance(summary[key], dict):
+            return f"'{key}' is not an object"
+    return None
+
+
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
     try:
@@ -124,6 +171,9 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             raise RunProblem(f"{path.name}:{no} is not valid JSON") from None
         if not isinstance(row, dict) or "id" not in row:
             raise RunProblem(f"{path.name}:{no} is not a sample record")
+        problem = _sample_problem(row)
+        if problem:
+            raise RunProblem(f"{path.name}:{no}: {problem}")
         rows.append(row)
     return rows
 
@@ -144,7 +194,13 @@ def load_run(path: Path) -> Run:
         raise RunProblem(f"partial run (status '{status}'); finish it with summeval run")
     run = Run(str(doc.get("run") or path.name), path, doc)
     for model, by_task in doc["results"].items():
+        if not isinstance(by_task, dict | None):
+            raise RunProblem(f"{RESULTS}: results for '{model}' are not an object")
         for task, summary in (by_task or {}).items():
+            if isinstance(summary, dict) and "signature" in summary:
+                problem = _summary_problem(summary)
+                if problem:
+                    raise RunProblem(f"{RESULTS}: {model}/{task}: {problem}")
             if not isinstance(summary, dict) or "signature" not in summary:
                 raise RunProblem(
                     f"written by summeval {doc.get('summeval_version', '?')} without scoring "

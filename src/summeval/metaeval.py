@@ -1,0 +1,301 @@
+"""``summeval meta-eval``: how far to trust each metric, measured against human judgements.
+
+Input: JSON lines ``{"id", "system", "prediction", "references": [...], "human": {dim: score}}``,
+one per article x system (every system scored on every article). Each metric is computed
+with the same code and signature as ``summeval score``/``run``; then, per human dimension,
+system-level and summary-level Kendall tau-b, Spearman and Pearson correlations with
+bootstrap intervals, and permutation tests of each metric against each other one
+(``metrics.correlation``). Written as Markdown, CSV, JSON and a heat map.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from summeval.errors import DataError, UserError
+from summeval.metrics.correlation import (
+    COEFFICIENTS,
+    LEVELS,
+    bootstrap_correlations,
+    correlate,
+    percentile_interval,
+    permutation_test,
+)
+from summeval.metrics.rouge import ALL_MEASURES, RougeSettings, make_tokenizer, score_corpus
+from summeval.results import SHORT, write_atomic
+
+SYMBOL = {"kendall": "Kendall τ-b", "spearman": "Spearman ρ", "pearson": "Pearson r"}
+
+
+@dataclass
+class Judged:
+    """The judged summaries as systems x articles grids."""
+
+    systems: list[str]
+    articles: list[str]
+    predictions: list[str]  # row-major: system, then article
+    references: list[list[str]]
+    human: dict[str, np.ndarray]  # dimension -> systems x articles
+
+
+def read_judged(path: Path, dims: Sequence[str] | None = None) -> Judged:
+    """Read and check the JSON lines: every line complete, every (system, article) once."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"cannot read the file ({err.strerror})", where=str(path)) from None
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for no, line in enumerate(raw.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{no}"
+        try:
+            row = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise DataError("malformed JSON", where=where, hint="one JSON object a line") from None
+        ok = (
+            isinstance(row, dict)
+            and isinstance(row.get("prediction"), str)
+            and isinstance(row.get("references"), list)
+            and all(isinstance(r, str) for r in row["references"])
+            and isinstance(row.get("human"), dict)
+            and "id" in row
+            and "system" in row
+        )
+        if not ok:
+            raise DataError(
+                "expected id, system, prediction (text), references (list of texts), human "
+                "(object of scores)",
+                where=where,
+            )
+        key = (str(row["system"]), str(row["id"]))
+        if key in cells:
+            raise DataError(f"system '{key[0]}' scored twice on article '{key[1]}'", where=where)
+        row["_where"] = where
+        cells[key] = row
+    if not cells:
+        raise DataError("no judged summaries in the file", where=str(path))
+    systems = sorted({s for s, _ in cells})
+    articles = list(dict.fromkeys(a for _, a in cells))
+    missing = [(s, a) for s in systems for a in articles if (s, a) not in cells]
+    if missing:
+        s, a = missing[0]
+        raise DataError(
+            f"{len(missing)} (system, article) pair(s) missing, e.g. system '{s}' on '{a}'",
+            where=str(path),
+            hint="meta-evaluation needs every system scored on every article",
+        )
+    first = next(iter(cells.values()))
+    dims = list(dims) if dims else sorted(first["human"])
+    human = {d: np.empty((len(systems), len(articles))) for d in dims}
+    for i, s in enumerate(systems):
+        for j, a in enumerate(articles):
+            row = cells[(s, a)]
+            for d in dims:
+                v = row["human"].get(d)
+                if not isinstance(v, int | float) or isinstance(v, bool):
+                    raise DataError(
+                        f"human score '{d}' is missing or not a number",
+                        where=row["_where"],
+                        hint="give --human with dimensions every line has",
+                    )
+                human[d][i, j] = float(v)
+    order = [cells[(s, a)] for s in systems for a in articles]
+    return Judged(
+        systems,
+        articles,
+        [r["prediction"] for r in order],
+        [[x for x in r["references"] if x.strip()] for r in order],
+        human,
+    )
+
+
+MetricFn = Callable[[Sequence[str], Sequence[Sequence[str]]], tuple[np.ndarray, str]]
+
+
+def rouge_metrics(settings: RougeSettings) -> dict[str, MetricFn]:
+    """ROUGE F1 per summary, one entry per measure, scored once for all measures."""
+    memo: dict[str, tuple[np.ndarray, str]] = {}
+
+    def make(measure: str) -> MetricFn:
+        def fn(preds: Sequence[str], refs: Sequence[Sequence[str]]) -> tuple[np.ndarray, str]:
+            if not memo:
+                ids = [str(i) for i in range(len(preds))]
+                corpus = score_corpus(ids, preds, refs, settings, make_tokenizer(settings))
+                for m, v in corpus.per_article.items():
+                    memo[m] = (np.asarray(v[2], dtype=float), corpus.signature)
+            return memo[measure]
+
+        return fn
+
+    return {m: make(m) for m in settings.measures}
+
+
+def meta_evaluate(
+    judged: Judged,
+    metrics: dict[str, MetricFn],
+    *,
+    resampling: str = "both",
+    bootstrap: int = 1000,
+    permutations: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Correlations with intervals and pairwise permutation tests, as one JSON-ready dict."""
+    shape = (len(judged.systems), len(judged.articles))
+    scores: dict[str, np.ndarray] = {}
+    signatures: dict[str, str] = {}
+    for name, fn in metrics.items():
+        values, sig = fn(judged.predictions, judged.references)
+        scores[name] = np.asarray(values, dtype=float).reshape(shape)
+        signatures[name] = sig
+    corr: dict[str, Any] = {}
+    tests: dict[str, Any] = {}
+    for level in LEVELS:
+        corr[level], tests[level] = {}, {}
+        for dim, y in judged.human.items():
+            table: dict[str, Any] = {}
+            for name, x in scores.items():
+                table[name] = {}
+                for coef in COEFFICIENTS:
+                    value = float(correlate(x, y, level, coef))
+                    boots = bootstrap_correlations(x, y, level, coef, resampling, bootstrap, seed)
+                    lo, hi = percentile_interval(boots, confidence)
+                    table[name][coef] = {"value": value, "low": lo, "high": hi}
+            corr[level][dim] = table
+            pairs = []
+            names = list(scores)
+            for a in names:
+                for b in names:
+                    if a == b:
+                        continue
+                    r = permutation_test(
+                        scores[a], scores[b], y, level, "kendall", resampling, permutations, seed
+                    )
+                    pairs.append({"a": a, "b": b, "coefficient": "kendall", **r})
+            tests[level][dim] = pairs
+    return {
+        "n_systems": shape[0],
+        "n_articles": shape[1],
+        "systems": judged.systems,
+        "metrics": list(scores),
+        "human": list(judged.human),
+        "resampling": resampling,
+        "bootstrap": bootstrap,
+        "permutations": permutations,
+        "confidence": confidence,
+        "seed": seed,
+        "signatures": signatures,
+        "correlations": corr,
+        "tests": tests,
+    }
+
+
+def _cell(c: dict[str, float]) -> str:
+    def f(v: float) -> str:
+        return "n/a" if v != v else f"{v:.3f}"
+
+    return f"{f(c['value'])} [{f(c['low'])}, {f(c['high'])}]"
+
+
+def _label(metric: str) -> str:
+    return SHORT.get(metric, metric)
+
+
+def render_markdown(doc: dict[str, Any], source: str) -> str:
+    """The correlation tables (one per level and human dimension) and the tests."""
+    pct = round(100 * doc["confidence"])
+    out = [
+        "# summeval meta-evaluation",
+        "",
+        f"`{source}`: {doc['n_systems']} systems x {doc['n_articles']} articles. Correlation with "
+        f"{pct}% bootstrap intervals ({doc['bootstrap']} resamples of {doc['resampling']}, "
+        f"seed {doc['seed']}; Deutsch et al. 2021).",
+        "",
+    ]
+    for level in LEVELS:
+        for dim, table in doc["correlations"][level].items():
+            out += [f"## {level.capitalize()} level: {dim}", ""]
+            out.append("| metric | " + " | ".join(SYMBOL[c] for c in COEFFICIENTS) + " |")
+            out.append("|---|" + "---:|" * len(COEFFICIENTS))
+            for metric, by_coef in table.items():
+                cells = " | ".join(_cell(by_coef[c]) for c in COEFFICIENTS)
+                out.append(f"| {_label(metric)} | {cells} |")
+            out.append("")
+            tests = [t for t in doc["tests"][level][dim] if t["delta"] > 0]
+            if tests:
+                out.append(
+                    f"Permutation tests (Kendall τ-b, {doc['permutations']} permutations of "
+                    f"{doc['resampling']}), where the first metric correlates higher:"
+                )
+                out.append("")
+                out.append("| metric | over | Δτ | p |")
+                out.append("|---|---|---:|---:|")
+                for t in sorted(tests, key=lambda t: t["p"]):
+                    out.append(
+                        f"| {_label(t['a'])} | {_label(t['b'])} | {t['delta']:+.3f} | "
+                        f"{t['p']:.3f} |"
+                    )
+                out.append("")
+    out.append("Signatures:")
+    out.append("")
+    out += [f"- {_label(m)}: `{s}`" for m, s in doc["signatures"].items()]
+    return "\n".join(out) + "\n"
+
+
+def render_csv(doc: dict[str, Any]) -> str:
+    rows = ["level,human,metric,coefficient,value,low,high"]
+    for level in LEVELS:
+        for dim, table in doc["correlations"][level].items():
+            for metric, by_coef in table.items():
+                for coef, c in by_coef.items():
+                    rows.append(
+                        f"{level},{dim},{metric},{coef},{c['value']:.6f},{c['low']:.6f},"
+                        f"{c['high']:.6f}"
+                    )
+    return "\n".join(rows) + "\n"
+
+
+def write_outputs(doc: dict[str, Any], out_dir: Path, source: str) -> list[Path]:
+    """``meta_eval.md``, ``.csv``, ``.json`` and ``meta_eval_heatmap.png`` in ``out_dir``."""
+    from summeval.plots import heatmap, write_png
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md = out_dir / "meta_eval.md"
+    write_atomic(md, render_markdown(doc, source))
+    write_atomic(out_dir / "meta_eval.csv", render_csv(doc))
+    write_atomic(out_dir / "meta_eval.json", json.dumps(doc, indent=2) + "\n")
+    cols = [f"{lvl} {d}" for lvl in LEVELS for d in doc["human"]]
+    values = [
+        [doc["correlations"][lvl][d][m]["kendall"]["value"] for lvl in LEVELS for d in doc["human"]]
+        for m in doc["metrics"]
+    ]
+    png = heatmap(
+        "Kendall τ-b with human judgements", [_label(m) for m in doc["metrics"]], cols, values
+    )
+    write_png(out_dir / "meta_eval_heatmap.png", png)
+    return [md, out_dir / "meta_eval.csv", out_dir / "meta_eval.json"]
+
+
+def metric_functions(names: Sequence[str], settings: RougeSettings) -> dict[str, MetricFn]:
+    """The metric functions for ``--metrics`` names (ROUGE measures for now)."""
+    rouge = rouge_metrics(settings)
+    out: dict[str, MetricFn] = {}
+    for name in names:
+        if name in rouge:
+            out[name] = rouge[name]
+        elif name in ALL_MEASURES:
+            raise UserError(f"'{name}' is not among the ROUGE types scored", where="--metrics")
+        else:
+            raise UserError(
+                f"unknown metric '{name}'",
+                where="--metrics",
+                hint=f"choose from {', '.join(ALL_MEASURES)}",
+            )
+    return out

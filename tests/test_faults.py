@@ -1,0 +1,387 @@
+"""Faults and bad input: one clear line, nothing lost, run folders that describe one run,
+and two processes at once (real processes, a fake OpenAI server that answers slowly)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from summeval.cache import GenerationCache, clear_generations
+from summeval.tasks import TaskSpec
+
+from .conftest import ROOT, basic_config, read_xsum
+from .fake_openai import MODEL, FakeOpenAI
+
+
+def _cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):
+    return subprocess.run(
+        [sys.executable, "-m", "summeval", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+    )
+
+
+def _one_error_line(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert proc.returncode == code, (proc.returncode, proc.stderr[-1500:])
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("summeval: error")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+# --- bad configs -------------------------------------------------------------------------
+
+
+def test_yaml_alias_bomb_and_deep_nesting_are_one_line_errors(tmp_path):
+    levels = ["a: &a [" + ",".join(['"x"'] * 9) + "]"]
+    for i, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[i]
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(levels) + "\nmodels: *i\n")  # 9^9 = 387 million values
+    started = time.perf_counter()
+    line = _one_error_line(_cli("validate", str(bomb)))
+    assert "aliases expand" in line and time.perf_counter() - started < 30
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 100_000)
+    assert "nested" in _one_error_line(_cli("validate", str(deep)))
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("a:\n" + "".join("  " * i + "- \n" for i in range(1, 3000)))
+    assert "nested" in _one_error_line(_cli("validate", str(nested)))
+
+
+def test_bad_values_are_one_line_errors(tmp_path, jsonl):
+    data = jsonl([{"id": "a", "article": "Some text here.", "summary": "Text."}])
+    cfg = basic_config(data, tmp_path)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({**cfg, "output": {**cfg["output"], "run_name": "../../evil"}}))
+    assert "output.run_name" in _one_error_line(_cli("run", str(path)))
+    assert not (tmp_path.parent / "evil").exists()
+    path.write_text(yaml.safe_dump(cfg))
+    assert "--run-name" in _one_error_line(_cli("run", str(path), "--run-name", "../x"))
+    assert "seed" in _one_error_line(_cli("validate", str(path), "--set", "seed=" + "9" * 5000))
+    huge = tmp_path / "huge.yaml"
+    huge.write_text(f"seed: {'9' * 5000}\n" + yaml.safe_dump(cfg))
+    assert "huge.yaml" in _one_error_line(_cli("validate", str(huge)))
+    folder = _one_error_line(_cli("score", str(tmp_path), "--refs", str(data)))
+    assert str(tmp_path) in folder and "folder" in folder
+
+
+def test_output_folder_that_is_a_file_is_one_line(tmp_path, jsonl):
+    data = jsonl([{"id": "a", "article": "Some text here.", "summary": "Text."}])
+    blocker = tmp_path / "results"
+    blocker.write_text("not a folder")
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(basic_config(data, tmp_path)))
+    line = _one_error_line(_cli("run", str(path)))
+    assert str(blocker) in line
+
+
+# --- text that breaks files and terminals -----------------------------------------------
+
+
+def test_line_separators_and_control_characters(tmp_path, jsonl):
+    rows = [
+        {
+            "id": f"a{i}",
+            "article": f"First line\u2028still first{i}.\x85 Second \x1b[31mred\x07 "
+            f"sentence{i}.\x00 Third sentence here.",
+            "summary": f"Summary\u2028{i} with a \x1b[0m escape.",
+            "headline": f"Head\u0085line {i}",
+        }
+        for i in range(3)
+    ]
+    data = jsonl(rows)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(basic_config(data, tmp_path)))
+    proc = _cli("run", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "control character(s) removed" in proc.stderr
+    run_dir = tmp_path / "results" / "c"
+    doc = json.loads((run_dir / "results.json").read_text())
+    assert doc["data"]["control_chars_removed"] == 3 * 4
+    assert (run_dir / "report.html").exists()
+    for f in run_dir.glob("*.jsonl"):
+        assert "\x1b" not in f.read_text() and "\x00" not in f.read_text()
+    show = _cli("show", str(run_dir), "--article", "a1")
+    assert show.returncode == 0, show.stderr
+    assert "\x1b" not in show.stdout and "\x07" not in show.stdout
+    board = _cli("compare", str(tmp_path / "results"))
+    assert (
+        board.returncode == 0
+        and "Skipped" not in (tmp_path / "results" / "leaderboard.md").read_text()
+    )
+
+
+def test_run_folders_are_read_back_split_on_newlines_only(tmp_path):
+    """A prediction holding U+2028/U+0085 (a model can write them) is one JSONL line."""
+    from summeval.runs import _read_jsonl
+
+    path = tmp_path / "samples_m_summary.jsonl"
+    rows = [{"id": "a", "prediction": "one\u2028two\x85three", "references": []}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    assert _read_jsonl(path) == rows
+
+
+def test_article_text_is_never_a_template():
+    spec = TaskSpec("summary", "Article:\n{article}\n\nAt most {max_words} words.", 30)
+    text = "Prices {max_words} and {article} and {0} stay as written."
+    assert spec.render(text) == f"Article:\n{text}\n\nAt most 30 words."
+
+
+# --- run folders describe one run -------------------------------------------------------
+
+
+def test_failed_or_interrupted_rerun_never_leaves_a_mixed_folder(tmp_path, jsonl):
+    good = jsonl(
+        [{"id": r["id"], "article": r["article"], "summary": r["summary"]} for r in read_xsum(4)]
+    )
+    cfg = basic_config(good, tmp_path)
+    cfg["output"]["run_name"] = "r"
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert _cli("run", str(path)).returncode == 0
+    run_dir = tmp_path / "results" / "r"
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+
+    bad = jsonl(['{"id": "x", "article": "fine"}', "{broken"], name="bad.jsonl")
+    path.write_text(yaml.safe_dump({**cfg, "dataset": {"path": str(bad)}}))
+    _one_error_line(_cli("run", str(path)))
+    after = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+    assert {k: v for k, v in after.items() if not k.startswith(".")} == {
+        k: v for k, v in before.items() if not k.startswith(".")
+    }  # bad data: the folder was not touched
+
+    # a rerun that stops half way (a server that cannot be reached): status says so
+    cfg["models"].append(
+        {"name": "down", "backend": "openai", "base_url": "http://127.0.0.1:9/v1",
+         "model": MODEL, "max_retries": 0, "timeout_s": 2}
+    )  # fmt: skip
+    path.write_text(yaml.safe_dump(cfg))
+    proc = _cli("run", str(path), env={"SUMMEVAL_GENERATION_CACHE": str(tmp_path / "gen")})
+    assert proc.returncode == 3, proc.stderr
+    doc = json.loads((run_dir / "results.json").read_text())
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert doc["status"] == "interrupted" and [m["name"] for m in saved["models"]] == [
+        "lead",
+        "down",
+    ]
+    board = _cli("compare", str(tmp_path / "results"))
+    assert board.returncode == 2 and "partial run (status 'interrupted')" in board.stderr
+
+
+def _good_run(tmp_path: Path, jsonl, name: str) -> Path:
+    data = jsonl(
+        [{"id": r["id"], "article": r["article"], "summary": r["summary"]} for r in read_xsum(3)],
+        name=f"{name}.jsonl",
+    )
+    cfg = basic_config(data, tmp_path)
+    cfg["output"]["run_name"] = name
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert _cli("run", str(path)).returncode == 0
+    return tmp_path / "results" / name
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        ("samples", lambda row: {**row, "scores": {"rouge1": "bad"}}),
+        ("results", lambda s: {**s, "data_stats": None}),
+        ("results", lambda s: {**s, "rouge": "oops"}),
+    ],
+)
+def test_compare_skips_a_malformed_folder_with_its_reason(tmp_path, jsonl, damage):
+    ok = _good_run(tmp_path, jsonl, "ok")
+    broken = _good_run(tmp_path, jsonl, "broken")
+    kind, change = damage
+    if kind == "samples":
+        f = broken / "samples_lead_summary.jsonl"
+        rows = [json.loads(x) for x in f.read_text().splitlines()]
+        f.write_text("".join(json.dumps(change(r)) + "\n" for r in rows))
+    else:
+        f = broken / "results.json"
+        doc = json.loads(f.read_text())
+        doc["results"]["lead"]["summary"] = change(doc["results"]["lead"]["summary"])
+        f.write_text(json.dumps(doc))
+    proc = _cli("compare", str(tmp_path / "results"))
+    assert proc.returncode == 0, proc.stderr
+    board = json.loads((tmp_path / "results" / "leaderboard.json").read_text())
+    assert [s["path"] for s in board["skipped"]] == [str(broken)]
+    assert [r["run"] for r in board["runs"]] == ["ok"] and ok.exists()
+
+
+# --- the disk fills up ------------------------------------------------------------------
+
+
+def test_disk_full_is_one_line_and_keeps_what_was_written(tmp_path, jsonl, run_cli, monkeypatch):
+    import summeval.results as results
+
+    data = jsonl(
+        [{"id": r["id"], "article": r["article"], "summary": r["summary"]} for r in read_xsum(3)]
+    )
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(basic_config(data, tmp_path)))
+    real = results.write_atomic_bytes
+    calls = {"n": 0}
+
+    def full(target: Path, blob: bytes) -> None:
+        calls["n"] += 1
+        if target.name == "table.csv" and calls["n"] > 4:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real(target, blob)
+
+    monkeypatch.setattr(results, "write_atomic_bytes", full)
+    code, _, err = run_cli("run", path)
+    assert code == 2 and "table.csv: no space left on the device" in err
+    assert "internal error" not in err and "Traceback" not in err
+    doc = json.loads((tmp_path / "results" / "c" / "results.json").read_text())
+    assert doc["status"] in ("running", "failed")  # never claims to be complete
+    monkeypatch.setattr(results, "write_atomic_bytes", real)
+    code, _, err = run_cli("run", path)
+    assert code == 0, err
+
+
+def test_report_that_cannot_be_written_is_not_claimed(tmp_path, jsonl, run_cli, monkeypatch):
+    import summeval.report as report
+
+    data = jsonl(
+        [{"id": r["id"], "article": r["article"], "summary": r["summary"]} for r in read_xsum(2)]
+    )
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(basic_config(data, tmp_path)))
+    assert run_cli("run", path)[0] == 0
+    old = tmp_path / "results" / "c" / "report.html"
+    assert old.exists()
+
+    def full(run):
+        raise OSError(errno.ENOSPC, "No space left on device", str(old))
+
+    monkeypatch.setattr(report, "write_report", full)
+    code, _, err = run_cli("run", path)
+    assert code == 0 and "report.html not written" in err
+    assert "report.html)" not in err.splitlines()[-1] and not old.exists()
+    assert "catch (e)" in report.SCRIPT  # a malformed #search= escape cannot stop the script
+
+
+# --- cache clear ------------------------------------------------------------------------
+
+
+def test_cache_clear_removes_only_summeval_files(tmp_path):
+    folder = tmp_path / "gen"
+    cache = GenerationCache(folder, "0123456789abcdef01234567")
+    cache.append([{"key": "k", "text": "t"}])
+    cache.save_info({"name": "m"})
+    mine = folder / "notes.txt"
+    mine.write_text("keep me")
+    (folder / "data.jsonl").write_text("{}\n")
+    proc = _cli("cache", "clear", env={"SUMMEVAL_GENERATION_CACHE": str(folder)})
+    assert proc.returncode == 0 and "removed 2 summeval cache file(s)" in proc.stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["data.jsonl", "notes.txt"]
+    assert clear_generations(tmp_path / "nowhere") == []
+
+
+def test_closed_pipe_is_a_normal_end():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "summeval", "cache", "info"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Error" not in err, err
+
+
+# --- two processes at once --------------------------------------------------------------
+
+
+def _served_config(tmp_path: Path, url: str, name: str, n: int = 8) -> Path:
+    rows = [
+        {"id": r["id"], "article": r["article"][:400], "summary": r["summary"]}
+        for r in read_xsum(n)
+    ]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cfg = {
+        "dataset": {"path": str(data)},
+        "tasks": {"headline": {"enabled": False}},
+        "models": [{"name": "served", "backend": "openai", "base_url": url, "model": MODEL,
+                    "max_concurrency": 1, "max_retries": 0, "timeout_s": 10}],
+        "output": {"dir": str(tmp_path / "results"), "run_name": name, "report": False},
+    }  # fmt: skip
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def _start(path: Path, gen: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "summeval", "run", str(path), "--no-progress"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "SUMMEVAL_GENERATION_CACHE": str(gen), "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+
+
+def test_second_run_on_the_same_folder_is_refused_naming_the_first(tmp_path):
+    with FakeOpenAI(delay_s=0.4) as server:
+        path = _served_config(tmp_path, server.url, "same")
+        first = _start(path, tmp_path / "gen")
+        time.sleep(0.5)
+        while not (tmp_path / "results" / "same" / "results.json").exists():
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.1)
+        second = _cli("run", str(path), env={"SUMMEVAL_GENERATION_CACHE": str(tmp_path / "gen")})
+        _, err = first.communicate(timeout=120)
+    line = _one_error_line(second)
+    assert f"pid {first.pid}" in line and "another summeval run" in line
+    assert first.returncode == 0, err
+    doc = json.loads((tmp_path / "results" / "same" / "results.json").read_text())
+    assert doc["status"] == "complete" and doc["results"]["served"]["summary"]["generated"] == 8
+
+
+def test_two_runs_sharing_a_model_cache_generate_each_article_once(tmp_path):
+    with FakeOpenAI(delay_s=0.3) as server:
+        a = _start(_served_config(tmp_path, server.url, "a"), tmp_path / "gen")
+        b = _start(_served_config(tmp_path, server.url, "b"), tmp_path / "gen")
+        outs = [p.communicate(timeout=180) for p in (a, b)]
+        requests = len(server.requests)
+    assert a.returncode == 0 and b.returncode == 0, outs
+    generated = [
+        json.loads((tmp_path / "results" / n / "results.json").read_text())["results"]["served"][
+            "summary"
+        ]["generated"]
+        for n in ("a", "b")
+    ]
+    assert sorted(generated) == [0, 8] and requests == 8
+    assert any("waiting for it" in err for _, err in outs)
+    (cache_file,) = (tmp_path / "gen").glob("*.jsonl")
+    keys = [json.loads(line)["key"] for line in cache_file.read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == 8
+
+
+def test_two_first_builds_of_a_tiny_model_at_once(tmp_path):
+    code = (
+        "import sys; from pathlib import Path; from summeval.models.tiny import tiny_model_path; "
+        "print(tiny_model_path('tiny-random:llama', Path(sys.argv[1])))"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]  # fmt: skip
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    folder = Path(outs[0][0].strip())
+    assert (folder / "config.json").exists() and {o.strip() for o, _ in outs} == {str(folder)}
+    assert not [p for p in folder.parent.iterdir() if "partial" in p.name]
