@@ -27,6 +27,7 @@ from summeval.results import (
     DATA_COLUMNS,
     MEASURES,
     SHORT,
+    all_scores,
     format_f1,
     format_stat,
     significance_mark,
@@ -84,7 +85,14 @@ def _resampler(entry: Entry) -> str:
 
 def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -> dict[str, Any]:
     """One comparison group: rows ranked by the first measure's F1, significance marks."""
-    measures = [m for m in MEASURES if all(m in e.summary.get("rouge", {}) for e in entries)]
+
+    def same_metric(m: str) -> bool:  # other metrics compare only under one signature
+        sigs = {(e.summary.get("metric_signatures") or {}).get(m) for e in entries}
+        return m.startswith("rouge") or len(sigs) == 1
+
+    measures = [
+        m for m in MEASURES if all(m in all_scores(e.summary) for e in entries) and same_metric(m)
+    ]
     base = _group_baseline(entries, options.baseline)
     models = {e.label: e.model_scores(measures) for e in entries}
     tests = compare_models(
@@ -97,7 +105,9 @@ def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -
     )
     by_label = {t["system"]: t["measures"] for t in tests}
     first = measures[0] if measures else None
-    ranked = sorted(entries, key=lambda e: -e.summary["rouge"][first]["fmeasure"] if first else 0.0)
+    ranked = sorted(
+        entries, key=lambda e: -all_scores(e.summary)[first]["fmeasure"] if first else 0.0
+    )
     rows = []
     for e in ranked:
         sig = by_label.get(e.label, {})
@@ -107,7 +117,7 @@ def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -
                 "run": e.run,
                 "model": e.model,
                 "n": e.summary.get("n_scored"),
-                "rouge": {m: e.summary["rouge"][m] for m in measures},
+                "rouge": {m: all_scores(e.summary)[m] for m in measures},
                 "data_stats": e.summary.get("data_stats", {}),
                 "baseline": e is base,
                 "marks": marks,

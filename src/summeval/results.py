@@ -21,7 +21,9 @@ from typing import Any
 
 from summeval.generate import TaskRun
 
-MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum")
+# ROUGE, then the metrics beside it; every measure's ``fmeasure`` is the number tables show
+# and tests compare (F1 for ROUGE and BERTScore, the cosine for embedding similarity).
+MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum", "bertscore", "embedding")
 SHORT = {
     "rouge1": "R-1",
     "rouge2": "R-2",
@@ -29,6 +31,8 @@ SHORT = {
     "rouge4": "R-4",
     "rougeL": "R-L",
     "rougeLsum": "R-Lsum",
+    "bertscore": "BERTScore",
+    "embedding": "Emb-cos",
 }
 TRACKED_PACKAGES = (
     "summeval",
@@ -142,17 +146,20 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def all_scores(summary: dict[str, Any] | None) -> dict[str, Any]:
+    """ROUGE's measures and the other metrics of one model x task, by measure name."""
+    if not summary:
+        return {}
+    return {**(summary.get("rouge") or {}), **(summary.get("metrics") or {})}
+
+
 def _rouge(summary: dict[str, Any] | None, measure: str) -> dict[str, float] | None:
-    if summary is None:
-        return None
-    return (summary.get("rouge") or {}).get(measure)
+    return all_scores(summary).get(measure)
 
 
 def measures_of(results: dict[str, dict[str, dict[str, Any]]], task: str) -> list[str]:
-    """The ROUGE measures present for a task, in the standard order."""
-    found = {
-        m for by_task in results.values() for m in ((by_task.get(task) or {}).get("rouge") or {})
-    }
+    """The measures present for a task (ROUGE, then other metrics), in the standard order."""
+    found = {m for by_task in results.values() for m in all_scores(by_task.get(task))}
     return [m for m in MEASURES if m in found]
 
 
@@ -235,7 +242,7 @@ def csv_rows(
             summary = summaries.get(task)
             for m in by_task[task]:
                 r = _rouge(summary, m)
-                row += ["" if r is None else f"{100 * r[p]:.4f}" for p in parts]
+                row += ["" if r is None or p not in r else f"{100 * r[p]:.4f}" for p in parts]
             row.append("" if summary is None else str(summary.get("n_scored", 0)))
         rows.append(row)
     return header, rows
@@ -376,8 +383,9 @@ def render_csv(header: list[str], rows: list[list[str]]) -> str:
 def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: int) -> list[str]:
     """Scale, n, legend and the scoring signature of each task."""
     notes = [
-        "ROUGE F1 on a 0-100 scale with its 95% bootstrap interval; precision and recall are "
-        "in results.json, per-article scores in the samples files.",
+        "ROUGE F1 on a 0-100 scale with its 95% bootstrap interval (BERTScore: F1, Emb-cos: "
+        "cosine, x100); precision and recall are in results.json, per-article scores in the "
+        "samples files.",
         f"n = articles scored; articles used: {articles_used}. n/a: no article had a "
         "reference for the task.",
         "▲/▼: significantly better/worse than the baseline (p < 0.05 in both paired tests).",
@@ -388,6 +396,14 @@ def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: in
             if summary and summary.get("signature"):
                 signatures.setdefault(task, summary["signature"])
     notes += [f"Signature ({task}): `{sig}`" for task, sig in signatures.items()]
+    others: dict[tuple[str, str], str] = {}
+    for by_task in results.values():
+        for task, summary in by_task.items():
+            for name, sig in ((summary or {}).get("metric_signatures") or {}).items():
+                others.setdefault((task, name), sig)
+    notes += [
+        f"Signature ({task}, {SHORT.get(n, n)}): `{sig}`" for (task, n), sig in others.items()
+    ]
     return notes
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from summeval import __version__
 from summeval.cache import GenerationCache, generations_folder, model_fingerprint
 from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
@@ -20,6 +22,7 @@ from summeval.data import Article, load_articles
 from summeval.errors import ServiceError
 from summeval.generate import TaskRun, generate_task, plan_task
 from summeval.locks import generation_lock, run_folder_lock
+from summeval.metrics.bertscore import aggregate
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.headline import DEFAULT_MAX_CHARS, corpus_headline_checks, headline_checks
 from summeval.metrics.rouge import (
@@ -40,6 +43,7 @@ from summeval.results import (
     write_samples,
     write_tables,
 )
+from summeval.scorers import scorers_from_config
 from summeval.tasks import task_spec
 
 
@@ -65,11 +69,18 @@ class RunOutcome:
 RougeScorer = Callable[[list[str], list[str], list[list[str]]], CorpusScores]
 
 
+ExtraScorer = Callable[
+    [list[str], list[list[str]], list[str]],
+    list[tuple[str, dict[str, Any], dict[str, float], str]],
+]
+
+
 def score_task(
     task_run: TaskRun,
     articles: dict[str, str],
     rouge: RougeScorer,
     limits: tuple[int | None, int] | None = None,
+    extra: ExtraScorer | None = None,
 ) -> tuple[dict[str, Any], ModelScores]:
     """ROUGE with intervals, data statistics and counts for one model x task.
 
@@ -123,7 +134,20 @@ def score_task(
         }
     if task_run.determinism is not None:
         summary["determinism"] = task_run.determinism
-    per_article = ModelScores(corpus.ids, {m: v[2] for m, v in corpus.per_article.items()})
+    per_measure = {m: v[2] for m, v in corpus.per_article.items()}
+    if extra is not None:  # BERTScore, embedding similarity: beside ROUGE, same machinery
+        summary["metrics"], summary["metric_signatures"] = {}, {}
+        task_refs = [r for group in refs for r in group]
+        for name, values, agg, sig in extra([s.prediction for s in scored], refs, task_refs):
+            for i, sample in enumerate(scored):
+                sample.scores = {
+                    **(sample.scores or {}),
+                    name: {p: float(v[i]) for p, v in values.items()},
+                }
+            summary["metrics"][name] = agg if scored else None
+            summary["metric_signatures"][name] = sig
+            per_measure[name] = np.asarray(values["fmeasure"], dtype=float)
+    per_article = ModelScores(corpus.ids, per_measure)
     return summary, per_article
 
 
@@ -191,6 +215,7 @@ def run_model(
     run_dir: Path,
     options: RunOptions,
     on_task_done: Callable[[str, str, dict[str, Any], dict[str, Any], ModelScores], None],
+    extra: ExtraScorer | None = None,
 ) -> None:
     """Generate and score every task of one model; the model loads only on a cache miss."""
     backend, cache = _backend_and_cache(config, model_cfg, options)
@@ -219,7 +244,7 @@ def run_model(
             )
             runs.append(task_run)
             limits = (spec.max_words, config.tasks.get(task).max_chars)
-            summary, per_article = score_task(task_run, bodies, rouge, limits)
+            summary, per_article = score_task(task_run, bodies, rouge, limits, extra)
             for warning in summary["warnings"]:
                 log(f"{model_cfg.name}/{task}: {warning}")
             write_samples(run_dir, task_run)
@@ -371,6 +396,21 @@ def execute(
         def rouge(ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:
             return score_corpus(ids, preds, refs, settings, tokenizer)
 
+        scorers = scorers_from_config(config.metrics)
+
+        def extra_scores(
+            preds: list[str], refs: list[list[str]], task_refs: list[str]
+        ) -> list[tuple[str, dict[str, Any], dict[str, float], str]]:
+            out = []
+            for scorer in scorers:
+                values, sig = scorer.score(preds, refs, task_refs)
+                agg = aggregate(
+                    values, settings.resamples, settings.resampler, settings.seed,
+                    settings.confidence,
+                )  # fmt: skip
+                out.append((scorer.name, values, agg, sig))
+            return out
+
         sig_cfg = config.metrics.significance
         baseline = sig_cfg.baseline or config.models[0].name
         results: dict[str, dict[str, Any]] = {}
@@ -438,7 +478,15 @@ def execute(
                 tasks = [t for t in model_cfg.tasks if t in enabled]
                 if tasks:
                     run_model(
-                        config, model_cfg, tasks, articles, rouge, run_dir, options, on_task_done
+                        config,
+                        model_cfg,
+                        tasks,
+                        articles,
+                        rouge,
+                        run_dir,
+                        options,
+                        on_task_done,
+                        extra_scores if scorers else None,
                     )
         except (KeyboardInterrupt, ServiceError):
             save("interrupted")  # what finished is kept; generations are in the cache
