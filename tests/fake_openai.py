@@ -24,7 +24,14 @@ MODEL = "fake-model"
 
 
 def answer_for(prompt: str, words: int = 12) -> str:
-    """The first ``words`` words after 'Article:' (or of the prompt)."""
+    """The first ``words`` words after 'Article:' (or of the prompt). A judge prompt gets a
+    rating from 1 to 5 that depends on the text rated, or no number when that text says
+    UNPARSEABLE."""
+    if "Evaluation form" in prompt:
+        rated = prompt.split("Article:", 1)[0]
+        if "UNPARSEABLE" in rated:
+            return "I cannot rate this text."
+        return f"Rating: {1 + sum(map(ord, rated)) % 5}"
     text = prompt.split("Article:", 1)[-1]
     return " ".join(re.findall(r"\S+", text)[:words])
 

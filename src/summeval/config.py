@@ -271,11 +271,26 @@ class EmbeddingConfig(_Strict):
     batch_size: int = Field(default=32, ge=1)
 
 
+class JudgeConfig(_Strict):
+    """An LLM judge (G-Eval style): any summeval model rates every summary and headline 1-5
+    on each dimension, with the article in the prompt; ratings go through the cache."""
+
+    model: ModelConfig
+    summary: list[Literal["coherence", "consistency", "fluency", "relevance"]] = Field(
+        default_factory=lambda: ["coherence", "consistency", "fluency", "relevance"]
+    )
+    headline: list[Literal["faithfulness", "informativeness"]] = Field(
+        default_factory=lambda: ["faithfulness", "informativeness"]
+    )
+    max_new_tokens: int = Field(default=8, ge=1)
+
+
 class MetricsConfig(_Strict):
     rouge: RougeConfig = Field(default_factory=RougeConfig)
     significance: SignificanceConfig = Field(default_factory=SignificanceConfig)
     bertscore: BertScoreConfig | None = None  # {} turns it on with defaults
     embedding: EmbeddingConfig | None = None
+    judge: JudgeConfig | None = None
 
 
 class OutputConfig(_Strict):

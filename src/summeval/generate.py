@@ -41,6 +41,8 @@ class Sample:
     cached: bool = False
     scores: dict[str, dict[str, float]] | None = None
     edits: list[str] = field(default_factory=list)  # what post-processing changed
+    choice_probs: dict[str, float] | None = None  # rating prompts only
+    judge: dict[str, Any] | None = None  # the LLM judge's ratings of this prediction
     checks: dict[str, Any] | None = None  # headline checks of this prediction
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +127,7 @@ def _record(
         "article_tokens": g.article_tokens,
         "truncated": g.truncated,
         "new_tokens": g.new_tokens,
+        **({"choice_probs": g.choice_probs} if g.choice_probs is not None else {}),
         "settings": settings,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -275,6 +278,7 @@ def generate_task(
                 article_tokens=rec.get("article_tokens", rec.get("original_input_tokens")),
                 new_tokens=rec.get("new_tokens"),
                 cached=art.id not in miss_ids,
+                choice_probs=rec.get("choice_probs"),
             )
         )
     if check_determinism:

@@ -19,13 +19,16 @@ from summeval.plots import length_boxes, rouge_bars
 from summeval.results import (
     DATA_COLUMNS,
     HEADLINE_COLUMNS,
+    JUDGE_HEADER,
     MEASURES,
     SHORT,
     all_scores,
     format_f1,
     format_stat,
     headline_check_rows,
+    judge_rows,
     measures_of,
+    scale_of,
     significance_mark,
     write_atomic,
 )
@@ -136,7 +139,7 @@ def _significance_table(run: Run) -> str:
             _e(t["baseline"]),
             _e(SHORT.get(m, m)),
             _e(r["n"]),
-            _e(f"{100 * r['delta']:+.2f}"),
+            _e(f"{scale_of(m) * r['delta']:+.2f}"),
             _e(f"{r['paired_bootstrap_p']:.4f}"),
             _e(f"{r['approximate_randomization_p']:.4f}"),
             "yes" if r["significant"] else "",
@@ -161,6 +164,13 @@ def _data_table(run: Run) -> str:
         ]
         rows.append(cells)
     return _table(["model", "task", *(_e(c[1]) for c in DATA_COLUMNS)], rows, "data-stats")
+
+
+def _judge_table(run: Run) -> str:
+    rows = [[_e(c) for c in row] for row in judge_rows(run.doc["results"])]
+    if not rows:
+        return ""
+    return "<h2>LLM judge</h2>" + _table([_e(h) for h in JUDGE_HEADER], rows, "judge")
 
 
 def _headline_table(run: Run) -> str:
@@ -275,6 +285,7 @@ def render(run: Run, max_articles: int = MAX_ARTICLES, chars: int = ARTICLE_CHAR
         + "<h2>Data statistics (means over predictions)</h2>"
         + _data_table(run)
         + _headline_table(run)
+        + _judge_table(run)
         + "<h2>Plots</h2>"
         + _plots(run)
         + f"<h2>Articles</h2><p>{shown} of {total} article(s) included.</p>"

@@ -33,7 +33,19 @@ SHORT = {
     "rougeLsum": "R-Lsum",
     "bertscore": "BERTScore",
     "embedding": "Emb-cos",
-}
+    **{
+        f"judge_{d}": f"Judge {d}"
+        for d in ("coherence", "consistency", "fluency", "relevance", "faithfulness",
+                  "informativeness")
+    },
+}  # fmt: skip
+
+
+def scale_of(measure: str) -> float:
+    """Tables show scores x100 (0-100), but judge ratings on their own 1-5 scale."""
+    return 1.0 if measure.startswith("judge_") else 100.0
+
+
 TRACKED_PACKAGES = (
     "summeval",
     "torch",
@@ -252,7 +264,7 @@ def significance_lines(significance: dict[str, list[dict[str, Any]]]) -> list[st
     """A Markdown table of the paired tests: ΔF1 and both p-values per task x measure."""
     rows = [
         f"| {task} | {t['system']} | {t['baseline']} | {SHORT.get(m, m)} | {r['n']} | "
-        f"{100 * r['delta']:+.2f} | {r['paired_bootstrap_p']:.4f} | "
+        f"{scale_of(m) * r['delta']:+.2f} | {r['paired_bootstrap_p']:.4f} | "
         f"{r['approximate_randomization_p']:.4f} |{' yes' if r['significant'] else ''} |"
         for task, tests in significance.items()
         for t in tests
@@ -321,6 +333,49 @@ HEADLINE_COLUMNS = (
     ("novel_2", "novel 2-grams %", 100, 1),
     ("postprocessed", "post-processed %", 100, 1),
 )
+
+
+def judge_rows(results: dict[str, dict[str, dict[str, Any]]]) -> list[list[str]]:
+    """Per model x task x dimension: the judge's mean rating with its interval, how many
+    answers were read, unparseable, and read by probabilities."""
+    rows = []
+    for model, by_task in results.items():
+        for task, summary in by_task.items():
+            judge = (summary or {}).get("judge")
+            if not isinstance(judge, dict):
+                continue
+            for dim, d in judge.get("dimensions", {}).items():
+                mean = "n/a" if d.get("mean") is None else (
+                    f"{d['mean']:.2f} [{d['mean_low']:.2f}, {d['mean_high']:.2f}]"
+                )  # fmt: skip
+                rows.append(
+                    [model, task, dim, mean, str(d["n"]), str(d["unparseable"]), str(d["weighted"])]
+                )
+    return rows
+
+
+JUDGE_HEADER = ["model", "task", "dimension", "rating (1-5)", "n", "unparseable", "by probability"]
+
+
+def judge_lines(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    """A Markdown table of the LLM judge's ratings, and its signature."""
+    rows = judge_rows(results)
+    if not rows:
+        return []
+    sig = next(
+        s["judge"]["signature"] for by_task in results.values() for s in by_task.values()
+        if isinstance((s or {}).get("judge"), dict)
+    )  # fmt: skip
+    return [
+        "## LLM judge (1-5, mean with 95% interval)",
+        "",
+        "| " + " | ".join(JUDGE_HEADER) + " |",
+        "|---|---|---|---:|---:|---:|---:|",
+        *("| " + " | ".join(r) + " |" for r in rows),
+        "",
+        f"Unparseable answers are left out of the mean, never read as 0. Judge: `{sig}`",
+        "",
+    ]
 
 
 def headline_check_rows(results: dict[str, dict[str, dict[str, Any]]]) -> list[list[str]]:
@@ -421,6 +476,7 @@ def write_tables(
         significance_lines(significance)
         + data_stats_lines(results, tasks)
         + headline_check_lines(results)
+        + judge_lines(results)
     )
     md = render_markdown(run, header, rows, notes, extra)
     write_atomic(run_dir / "table.md", md)

@@ -21,6 +21,7 @@ from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
 from summeval.data import Article, load_articles
 from summeval.errors import ServiceError
 from summeval.generate import TaskRun, generate_task, plan_task
+from summeval.judge import Judge
 from summeval.locks import generation_lock, run_folder_lock
 from summeval.metrics.bertscore import aggregate
 from summeval.metrics.datastats import corpus_stats
@@ -31,7 +32,7 @@ from summeval.metrics.rouge import (
     score_corpus,
     settings_from_config,
 )
-from summeval.metrics.significance import ModelScores, compare_models
+from summeval.metrics.significance import ModelScores, compare_models, merge_tests
 from summeval.models import create_backend
 from summeval.results import (
     article_set,
@@ -69,6 +70,7 @@ class RunOutcome:
 RougeScorer = Callable[[list[str], list[str], list[list[str]]], CorpusScores]
 
 
+JudgeFn = Callable[[TaskRun, dict[str, str]], tuple[dict[str, Any] | None, dict[str, ModelScores]]]
 ExtraScorer = Callable[
     [list[str], list[list[str]], list[str]],
     list[tuple[str, dict[str, Any], dict[str, float], str]],
@@ -81,7 +83,8 @@ def score_task(
     rouge: RougeScorer,
     limits: tuple[int | None, int] | None = None,
     extra: ExtraScorer | None = None,
-) -> tuple[dict[str, Any], ModelScores]:
+    judge: JudgeFn | None = None,
+) -> tuple[dict[str, Any], ModelScores, dict[str, ModelScores]]:
     """ROUGE with intervals, data statistics and counts for one model x task.
 
     Articles without a reference are not scored (counted in ``n_unscored``); per-article
@@ -148,7 +151,12 @@ def score_task(
             summary["metric_signatures"][name] = sig
             per_measure[name] = np.asarray(values["fmeasure"], dtype=float)
     per_article = ModelScores(corpus.ids, per_measure)
-    return summary, per_article
+    judged: dict[str, ModelScores] = {}
+    if judge is not None:  # every sample is rated, with or without a reference
+        rated, judged = judge(task_run, articles)
+        if rated is not None:
+            summary["judge"] = rated
+    return summary, per_article, judged
 
 
 def missing_reference_lines(
@@ -214,8 +222,9 @@ def run_model(
     rouge: RougeScorer,
     run_dir: Path,
     options: RunOptions,
-    on_task_done: Callable[[str, str, dict[str, Any], dict[str, Any], ModelScores], None],
+    on_task_done: Callable[..., None],
     extra: ExtraScorer | None = None,
+    judge: JudgeFn | None = None,
 ) -> None:
     """Generate and score every task of one model; the model loads only on a cache miss."""
     backend, cache = _backend_and_cache(config, model_cfg, options)
@@ -244,12 +253,12 @@ def run_model(
             )
             runs.append(task_run)
             limits = (spec.max_words, config.tasks.get(task).max_chars)
-            summary, per_article = score_task(task_run, bodies, rouge, limits, extra)
+            summary, per_article, judged = score_task(task_run, bodies, rouge, limits, extra, judge)
             for warning in summary["warnings"]:
                 log(f"{model_cfg.name}/{task}: {warning}")
             write_samples(run_dir, task_run)
             info = _model_info(backend, model_cfg, cache, runs)
-            on_task_done(model_cfg.name, task, summary, info, per_article)
+            on_task_done(model_cfg.name, task, summary, info, per_article, judged)
             if task_run.determinism and task_run.determinism["diverged"]:
                 log(
                     f"{model_cfg.name}/{task}: batched output differs from batch size 1 for "
@@ -390,6 +399,11 @@ def execute(
         backend, _ = _backend_and_cache(config, model_cfg, options)
         backend.close()
 
+    judge = None
+    if config.metrics.judge is not None:  # its backend and cache identity, nothing loaded
+        judge = Judge(config.metrics.judge, config.seed, options.use_cache and config.cache)
+        judge.prepare()
+
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_folder_lock(run_dir):
 
@@ -410,6 +424,57 @@ def execute(
                 )  # fmt: skip
                 out.append((scorer.name, values, agg, sig))
             return out
+
+        def judge_task(
+            task_run: TaskRun, bodies: dict[str, str]
+        ) -> tuple[dict[str, Any] | None, dict[str, ModelScores]]:
+            assert judge is not None
+            if not judge.dimensions(task_run.task):
+                return None, {}
+            samples = task_run.samples
+            res = judge.rate(
+                task_run.task,
+                task_run.model,
+                [s.id for s in samples],
+                [s.prediction for s in samples],
+                [bodies.get(s.id, "") for s in samples],
+                show_progress=options.show_progress,
+            )
+            dims: dict[str, Any] = {}
+            judged: dict[str, ModelScores] = {}
+            for dim, values in res["ratings"].items():
+                ok = ~np.isnan(values)
+                agg = (
+                    aggregate({"mean": values[ok]}, settings.resamples, settings.resampler,
+                              settings.seed, settings.confidence)
+                    if ok.any() else {"mean": None, "mean_low": None, "mean_high": None}
+                )  # fmt: skip
+                reads = res["read"][dim]
+                dims[dim] = {
+                    **agg,
+                    "n": int(ok.sum()),
+                    "unparseable": int((~ok).sum()),
+                    "weighted": sum(r == "weighted" for r in reads),
+                }
+                for i, sample in enumerate(samples):
+                    sample.judge = {
+                        **(sample.judge or {}),
+                        dim: {"rating": None if np.isnan(values[i]) else float(values[i]),
+                              "read": reads[i], "answer": res["answers"][dim][i]},
+                    }  # fmt: skip
+                judged[dim] = ModelScores(
+                    [s.id for s, keep in zip(samples, ok, strict=True) if keep],
+                    {f"judge_{dim}": values[ok]},
+                )
+            for dim, d in dims.items():
+                if d["unparseable"]:
+                    log(f"{task_run.model}/{task_run.task}: judge {dim}: {d['unparseable']} of "
+                        f"{len(samples)} answer(s) unparseable (left out of the mean)")  # fmt: skip
+            out = {"dimensions": dims, "signature": judge.signature(task_run.task),
+                   "generated": res["generated"]}  # fmt: skip
+            return out, judged
+
+        judge_scores: dict[str, dict[str, dict[str, ModelScores]]] = {}
 
         sig_cfg = config.metrics.significance
         baseline = sig_cfg.baseline or config.models[0].name
@@ -455,22 +520,30 @@ def execute(
             summary: dict[str, Any],
             info: dict[str, Any],
             scores: ModelScores,
+            judged: dict[str, ModelScores],
         ) -> None:
             results.setdefault(model, {})[task] = summary
             models_info[model] = info
-            if not summary["n_scored"]:  # n/a: no paired tests without references
-                save("running")
-                return
-            per_article.setdefault(task, {})[model] = scores
-            significance[task] = compare_models(
-                per_article[task],
-                baseline,
+            tests = dict(
+                resampler=settings.resampler,
                 all_pairs=sig_cfg.all_pairs,
                 bootstrap=sig_cfg.bootstrap,
                 permutations=sig_cfg.permutations,
-                resampler=settings.resampler,
                 seed=sig_cfg.seed,
             )
+            if summary["n_scored"]:  # n/a: no paired tests without references
+                per_article.setdefault(task, {})[model] = scores
+            for dim, dim_scores in judged.items():  # judge ratings: their own articles
+                judge_scores.setdefault(task, {}).setdefault(dim, {})[model] = dim_scores
+            found = (
+                compare_models(per_article[task], baseline, **tests)
+                if (task in per_article)
+                else []
+            )
+            for by_model in judge_scores.get(task, {}).values():
+                merge_tests(found, compare_models(by_model, baseline, **tests))
+            if found:
+                significance[task] = found
             save("running")
 
         try:
@@ -487,6 +560,7 @@ def execute(
                         options,
                         on_task_done,
                         extra_scores if scorers else None,
+                        judge_task if judge is not None else None,
                     )
         except (KeyboardInterrupt, ServiceError):
             save("interrupted")  # what finished is kept; generations are in the cache
@@ -495,6 +569,9 @@ def execute(
             with contextlib.suppress(Exception):  # e.g. the disk is full: keep the old file
                 save("failed")
             raise
+        finally:
+            if judge is not None:
+                judge.close()
         doc = save("complete")
         written = "table.md, table.csv, results.json"
         if config.output.report and _write_report(run_dir):

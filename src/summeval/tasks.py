@@ -27,6 +27,8 @@ class TaskSpec:
     name: str
     prompt: str
     max_words: int | None
+    # a rating prompt (LLM judge): the answers whose first-token probabilities to record
+    choices: tuple[str, ...] = ()
 
     def render(self, article: str) -> str:
         """Fill the template; ``{article}`` and ``{max_words}`` are the only fields. Only the

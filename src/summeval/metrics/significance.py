@@ -75,3 +75,16 @@ def compare_models(
         {"system": a, "baseline": b, "measures": paired_test(models[a], models[b], **options)}
         for a, b in pairs
     ]
+
+
+def merge_tests(into: list[dict[str, Any]], more: list[dict[str, Any]]) -> None:
+    """Add ``more`` tests' measures to the entries of ``into`` for the same pair (or add the
+    pair), so measures tested on different article sets appear as one list."""
+    by_pair = {(t["system"], t["baseline"]): t for t in into}
+    for t in more:
+        key = (t["system"], t["baseline"])
+        if key in by_pair:
+            by_pair[key]["measures"].update(t["measures"])
+        else:
+            into.append(t)
+            by_pair[key] = t

@@ -19,6 +19,8 @@ class Generation:
     article_tokens: int | None = None  # the article alone, before any cut
     truncated: bool = False
     new_tokens: int | None = None
+    # rating prompts (LLM judge): probability of each choice as the first new token
+    choice_probs: dict[str, float] | None = None
 
 
 @dataclass

@@ -478,14 +478,22 @@ class HFBackend:
         with torch.inference_mode():
             gen_cfg = self._generation_config(settings)
             cache = self._prefill(enc, settings) if self._can_prefill(enc, settings) else None
+            # rating prompts (LLM judge): the first new token's distribution over the choices
+            scores = (
+                {"output_scores": True, "return_dict_in_generate": True} if spec.choices else {}
+            )
             if cache is not None:
                 with warnings.catch_warnings():  # transformers 5 renames it `cache` (until 6.0)
                     warnings.simplefilter("ignore", FutureWarning)
                     out = self.model.generate(
-                        **enc, generation_config=gen_cfg, past_key_values=cache, **stop
+                        **enc, generation_config=gen_cfg, past_key_values=cache, **stop, **scores
                     )
             else:
-                out = self.model.generate(**enc, generation_config=gen_cfg, **stop)
+                out = self.model.generate(**enc, generation_config=gen_cfg, **stop, **scores)
+        probs: list[dict[str, float] | None] = [None] * len(batch)
+        if spec.choices:
+            probs = self._choice_probs(out.scores[0], spec.choices)
+            out = out.sequences
         new = out[:, 1:] if self.is_seq2seq else out[:, enc["input_ids"].shape[1] :]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         pad = self.tokenizer.pad_token_id
@@ -498,9 +506,23 @@ class HFBackend:
                 article_tokens=p.article_tokens,
                 truncated=p.truncated,
                 new_tokens=int(count),
+                choice_probs=probs[i],
             )
-            for text, p, count in zip(texts, batch, counts, strict=True)
+            for i, (text, p, count) in enumerate(zip(texts, batch, counts, strict=True))
         ]
+
+    def _choice_probs(self, logits: Any, choices: tuple[str, ...]) -> list[dict[str, float]]:
+        """Per row, the probability of each choice as the first new token (choices that are
+        not one token of their own are left out)."""
+        import torch
+
+        ids: dict[str, int] = {}
+        for c in choices:
+            toks = self.tokenizer.encode(c, add_special_tokens=False)
+            if len(toks) == 1:
+                ids[c] = toks[0]
+        p = torch.softmax(logits.float(), dim=-1)
+        return [{c: float(p[row, i]) for c, i in ids.items()} for row in range(p.shape[0])]
 
     def _can_prefill(self, enc: Any, settings: dict[str, Any]) -> bool:
         """Separate prefill pays off on CPU, where prefill is compute-bound and pad tokens
