@@ -10,7 +10,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from summeval import __version__
 from summeval.errors import EXIT_SERVICE_ERROR, EXIT_USER_ERROR, ServiceError, UserError
@@ -328,16 +328,18 @@ def _check_local_inputs(cfg: SummevalConfig) -> None:
 _SELF = ("python", "-m", "summeval")
 
 
-def _interruptible() -> None:
+def _interruptible() -> tuple[Any, Any]:
     """Ctrl-C (SIGINT) and SIGTERM stop a run cleanly, even when the parent started us with
     SIGINT ignored (a shell's background job, some CI runners): both raise KeyboardInterrupt,
-    so what is done is written and the resume command printed."""
+    so what is done is written and the resume command printed. Returns the old handlers."""
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    old = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, stop)
+    return old
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -371,7 +373,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(dry_run(cfg, options))
         return 0
-    _interruptible()
+    old_int, old_term = _interruptible()
     try:
         outcome = execute(cfg, config_path=args.config, run_name=name, options=options)
     except KeyboardInterrupt:
@@ -382,6 +384,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    finally:  # a caller running summeval in-process gets its own handlers back
+        signal.signal(signal.SIGINT, old_int if old_int is not None else signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, old_term if old_term is not None else signal.SIG_DFL)
     print((outcome.run_dir / "table.md").read_text(encoding="utf-8"))
     return 0
 
