@@ -233,6 +233,9 @@ def test_html_report_escapes_everything_in_a_real_browser(tmp_path, run_cli):
     assert re.search(r'<p id="count">1 of 2 article\(s\) shown</p>', dom)
     hidden = re.findall(r'<details class="article" data-id="([^"]+)" hidden', dom)
     assert hidden == ["evil&lt;1&gt;"]
+    # a malformed %-escape in the URL does not stop the script: the raw text is searched
+    dom = _dom(report.resolve().as_uri() + "#search=%E0%A4%A")
+    assert 'data-ready="1"' in re.search(r"<body[^>]*>", dom).group(0)
 
 
 def test_run_profile_flag_sets_the_scoring(run_cli, tmp_path):

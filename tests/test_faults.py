@@ -253,6 +253,27 @@ def test_disk_full_is_one_line_and_keeps_what_was_written(tmp_path, jsonl, run_c
     assert code == 0, err
 
 
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.EACCES, "permission denied"), (errno.EROFS, "read-only file system")],
+)
+def test_unwritable_output_is_one_line(tmp_path, jsonl, run_cli, monkeypatch, code, words):
+    """A read-only output folder (root ignores permission bits, so the write is patched)."""
+    import summeval.results as results
+
+    data = jsonl([{"id": "a", "article": "Some text here.", "summary": "Text."}])
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(basic_config(data, tmp_path)))
+
+    def refuse(target: Path, blob: bytes) -> None:
+        raise OSError(code, os.strerror(code), str(target))
+
+    monkeypatch.setattr(results, "write_atomic_bytes", refuse)
+    code_, _, err = run_cli("run", path)
+    assert code_ == 2 and words in err and "results.json" in err
+    assert "internal error" not in err and len(err.strip().splitlines()[-1]) < 300
+
+
 def test_report_that_cannot_be_written_is_not_claimed(tmp_path, jsonl, run_cli, monkeypatch):
     import summeval.report as report
 

@@ -163,3 +163,31 @@ def test_meta_eval_bad_input_is_one_line(tmp_path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2 and "system 's2' on 'b'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_meta_eval_model_metrics_use_the_run_code(tmp_path) -> None:
+    """bertscore and embedding in meta-eval: the scores and signatures of a run's defaults."""
+    from summeval.config import BertScoreConfig
+    from summeval.metaeval import Judged, meta_evaluate, metric_functions
+    from summeval.metrics.rouge import settings_for
+    from summeval.scorers import BertScoreScorer
+
+    rows = [json.loads(x) for x in REALSUMM.read_text().splitlines()[:48]]  # 2 articles
+    systems = sorted({r["system"] for r in rows})
+    cells = {(r["system"], r["id"]): r for r in rows}
+    articles = list(dict.fromkeys(r["id"] for r in rows))
+    order = [cells[(s, a)] for s in systems for a in articles]
+    judged = Judged(
+        systems, articles, [r["prediction"] for r in order], [r["references"] for r in order],
+        {"h": np.array([[cells[(s, a)]["human"]["litepyramid_recall"] for a in articles]
+                        for s in systems])},
+    )  # fmt: skip
+    fns = metric_functions(["rouge1", "bertscore"], settings_for("rouge155", resamples=1))
+    doc = meta_evaluate(judged, fns, bootstrap=50, permutations=50)
+    assert doc["signatures"]["bertscore"].startswith("bertscore|model:")
+    values, _ = fns["bertscore"](judged.predictions[:3], judged.references[:3])
+    direct, _ = BertScoreScorer(BertScoreConfig()).score(
+        judged.predictions[:3], judged.references[:3], [r for g in judged.references[:3] for r in g]
+    )
+    np.testing.assert_allclose(values, direct["fmeasure"])
+    assert set(doc["correlations"]["system"]["h"]) == {"rouge1", "bertscore"}

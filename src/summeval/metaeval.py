@@ -283,19 +283,41 @@ def write_outputs(doc: dict[str, Any], out_dir: Path, source: str) -> list[Path]
     return [md, out_dir / "meta_eval.csv", out_dir / "meta_eval.json"]
 
 
+MODEL_METRICS = ("bertscore", "embedding")
+
+
+def model_metric(name: str) -> MetricFn:
+    """BERTScore F1 or embedding cosine per summary, with the defaults of ``summeval run``
+    (``metrics: {bertscore: {}}`` / ``{embedding: {}}``): the same code and signature."""
+    from summeval.config import BertScoreConfig, EmbeddingConfig
+    from summeval.scorers import BertScoreScorer, EmbeddingScorer
+
+    scorer = BertScoreScorer(BertScoreConfig()) if name == "bertscore" else (
+        EmbeddingScorer(EmbeddingConfig())
+    )  # fmt: skip
+
+    def fn(preds: Sequence[str], refs: Sequence[Sequence[str]]) -> tuple[np.ndarray, str]:
+        values, sig = scorer.score(preds, refs, [r for g in refs for r in g])
+        return np.asarray(values["fmeasure"], dtype=float), sig
+
+    return fn
+
+
 def metric_functions(names: Sequence[str], settings: RougeSettings) -> dict[str, MetricFn]:
-    """The metric functions for ``--metrics`` names (ROUGE measures for now)."""
+    """The metric functions for ``--metrics`` names: ROUGE measures, bertscore, embedding."""
     rouge = rouge_metrics(settings)
     out: dict[str, MetricFn] = {}
     for name in names:
         if name in rouge:
             out[name] = rouge[name]
+        elif name in MODEL_METRICS:
+            out[name] = model_metric(name)
         elif name in ALL_MEASURES:
             raise UserError(f"'{name}' is not among the ROUGE types scored", where="--metrics")
         else:
             raise UserError(
                 f"unknown metric '{name}'",
                 where="--metrics",
-                hint=f"choose from {', '.join(ALL_MEASURES)}",
+                hint=f"choose from {', '.join((*ALL_MEASURES, *MODEL_METRICS))}",
             )
     return out
