@@ -14,6 +14,7 @@ connection without an answer). ``/tokenize`` and ``/detokenize`` split on whites
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -21,6 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODEL = "fake-model"
+
+
+def rating_dist(prompt: str) -> dict[str, float] | None:
+    """For a judge prompt, the first-token distribution the fake server reports: 0.7 on the
+    rating ``answer_for`` gives, the rest on its neighbours; None for other prompts."""
+    answer = answer_for(prompt)
+    if "Evaluation form" not in prompt or not answer.startswith("Rating: "):
+        return None
+    r = int(answer.split()[-1])
+    near = [k for k in (r - 1, r + 1) if 1 <= k <= 5]
+    return {str(r): 0.7, **{str(k): 0.3 / len(near) for k in near}}
 
 
 def answer_for(prompt: str, words: int = 12) -> str:
@@ -138,15 +150,30 @@ class FakeOpenAI:
                     self._send(200, self._completion(body))
 
             def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
+                prompt = body["messages"][-1]["content"] if "messages" in body else body["prompt"]
+                text = answer_for(prompt)
+                dist = rating_dist(prompt) if body.get("logprobs") else None
+                if dist is None and body.get("logprobs"):
+                    dist = {text.split()[0] if text.split() else "": 1.0}
+                if dist is not None and "Evaluation form" in prompt and text.startswith("Rating"):
+                    text = text.split()[-1]  # asked for probabilities: a bare digit first
                 if "messages" in body:
-                    prompt = body["messages"][-1]["content"]
-                    text = answer_for(prompt)
                     choice = {"index": 0, "finish_reason": "stop",
                               "message": {"role": "assistant", "content": text}}  # fmt: skip
+                    if dist is not None:
+                        top = [{"token": t, "logprob": math.log(p), "bytes": None}
+                               for t, p in dist.items()]  # fmt: skip
+                        first = {"token": top[0]["token"], "logprob": top[0]["logprob"],
+                                 "bytes": None, "top_logprobs": top}  # fmt: skip
+                        choice["logprobs"] = {"content": [first]}
                 else:
-                    prompt = body["prompt"]
-                    text = answer_for(prompt)
                     choice = {"index": 0, "finish_reason": "stop", "text": text}
+                    if dist is not None:
+                        choice["logprobs"] = {
+                            "tokens": [next(iter(dist))], "text_offset": [0],
+                            "token_logprobs": [math.log(next(iter(dist.values())))],
+                            "top_logprobs": [{t: math.log(p) for t, p in dist.items()}],
+                        }  # fmt: skip
                 return {
                     "id": "x",
                     "object": "chat.completion",

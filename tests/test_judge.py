@@ -15,9 +15,10 @@ import yaml
 
 from summeval.judge import judge_prompt, judged_text
 from summeval.metrics.judge import parse_rating, rating, weighted_rating
+from summeval.tasks import TaskSpec
 
 from .conftest import ROOT, read_xsum
-from .fake_openai import MODEL, FakeOpenAI
+from .fake_openai import MODEL, FakeOpenAI, answer_for, rating_dist
 
 
 @pytest.mark.parametrize(
@@ -73,10 +74,11 @@ def _run(tmp_path: Path, cfg: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_served_judge_end_to_end(tmp_path) -> None:
+@pytest.mark.parametrize("logprobs", [True, False])
+def test_served_judge_end_to_end(tmp_path, logprobs: bool) -> None:
     with FakeOpenAI() as server:
         judge = {"model": {"name": "judge", "backend": "openai", "base_url": server.url,
-                           "model": MODEL, "max_retries": 0}}  # fmt: skip
+                           "model": MODEL, "max_retries": 0}, "logprobs": logprobs}  # fmt: skip
         cfg = _config(tmp_path, judge)
         proc = _run(tmp_path, cfg)
         first = len(server.requests)
@@ -101,10 +103,24 @@ def test_served_judge_end_to_end(tmp_path) -> None:
         json.loads(x)
         for x in (tmp_path / "results/j/samples_lead-3_summary.jsonl").read_text().splitlines()
     ]
+    bodies = {
+        a["id"]: a["article"]
+        for a in map(json.loads, (tmp_path / "results/j/articles.jsonl").read_text().splitlines())
+    }
+    template = TaskSpec("summary", judge_prompt("summary", "coherence"), None)
     for s in samples:
-        answer = s["judge"]["coherence"]["answer"]
-        want = float(answer.split()[-1]) if answer.startswith("Rating") else None
-        assert s["judge"]["coherence"]["rating"] == want
+        got = s["judge"]["coherence"]
+        # the prompt the server saw decides its answer (fake_openai.answer_for / rating_dist)
+        prompt = template.render(judged_text("summary", s["prediction"], bodies[s["id"]]))
+        if "UNPARSEABLE" in s["prediction"]:
+            assert got["rating"] is None and got["read"] == "none"
+        elif logprobs:
+            dist = rating_dist(prompt)
+            assert got["read"] == "weighted" and got["answer"] == answer_for(prompt).split()[-1]
+            assert got["rating"] == pytest.approx(sum(int(k) * p for k, p in dist.items()))
+        else:
+            assert got["read"] == "parsed" and got["answer"] == answer_for(prompt)
+            assert got["rating"] == float(answer_for(prompt).split()[-1])
     tests = {t["system"]: t["measures"] for t in doc["significance"]["summary"]}
     assert {"judge_coherence", "judge_relevance", "rouge1"} <= set(tests["lead-3"])
     assert tests["lead-3"]["judge_coherence"]["n"] == 5  # pairs where both were rated
@@ -129,3 +145,20 @@ def test_local_judge_records_first_token_probabilities(tmp_path) -> None:
     probs = [r["choice_probs"] for r in lines if "choice_probs" in r]
     assert probs and all(set(p) <= {"1", "2", "3", "4", "5"} for p in probs)
     assert "judge" not in doc["results"]["lead-1"]["headline"]
+
+
+def test_served_logprobs_are_read_from_chat_and_completions_choices() -> None:
+    import math
+    from types import SimpleNamespace as NS
+
+    from summeval.models.served import choice_probs, first_token_logprobs
+
+    top = [NS(token=t, logprob=math.log(p)) for t, p in [("4", 0.6), (" 4", 0.1), ("5", 0.2),
+                                                          ("The", 0.1)]]  # fmt: skip
+    chat = NS(logprobs=NS(content=[NS(top_logprobs=top)]))
+    probs = choice_probs(first_token_logprobs(chat), ("1", "2", "3", "4", "5"))
+    assert probs == pytest.approx({"1": 0, "2": 0, "3": 0, "4": 0.7, "5": 0.2})
+    assert weighted_rating(probs) == pytest.approx((4 * 0.7 + 5 * 0.2) / 0.9)
+    completion = NS(logprobs=NS(content=None, top_logprobs=[{"3": math.log(0.9)}]))
+    assert choice_probs(first_token_logprobs(completion), ("3",)) == pytest.approx({"3": 0.9})
+    assert first_token_logprobs(NS(logprobs=None)) is None

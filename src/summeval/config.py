@@ -283,6 +283,9 @@ class JudgeConfig(_Strict):
         default_factory=lambda: ["faithfulness", "informativeness"]
     )
     max_new_tokens: int = Field(default=8, ge=1)
+    # read first-token probabilities of the answers 1-5 where the backend gives them
+    # (transformers; OpenAI-compatible servers via logprobs); false: parse the answer only
+    logprobs: bool = True
 
 
 class MetricsConfig(_Strict):

@@ -108,8 +108,9 @@ class Judge:
                 f"backend:{m.backend}",
                 f"prompts:{PROMPT_VERSION}/{digest.hexdigest()[:12]}",
                 "scale:1-5",
-                "read:weighted-or-parsed",
+                "read:weighted-or-parsed" if self.cfg.logprobs else "read:parsed",
                 f"max_new_tokens:{self.cfg.max_new_tokens}",
+                f"logprobs:{'yes' if self.cfg.logprobs else 'no'}",
                 f"v:summeval-{__version__}",
             ]
         )
@@ -146,7 +147,8 @@ class Judge:
             for i, p, a in zip(ids, predictions, articles, strict=True)
         ]
         for dim in self.dimensions(task):
-            spec = TaskSpec(task, judge_prompt(task, dim), None, choices=CHOICES)
+            choices = CHOICES if self.cfg.logprobs else ()
+            spec = TaskSpec(task, judge_prompt(task, dim), None, choices=choices)
             run = generate_task(
                 self.backend,
                 spec,

@@ -58,6 +58,13 @@ TRACKED_PACKAGES = (
     "nltk",
     "numpy",
     "pydantic",
+    "scipy",
+    "sentence-transformers",
+    "jieba",
+    "fugashi",
+    "unidic-lite",
+    "pythainlp",
+    "openai",
 )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import math
 import os
 import random
 import sys
@@ -430,6 +431,15 @@ class OpenAIBackend:
     ) -> None:
         self._fresh_clients()
         settings = self.requested_settings(spec.name)
+        if spec.choices:  # a rating prompt: ask for the first token's top log-probabilities
+            settings = {
+                **settings,
+                **(
+                    {"logprobs": True, "top_logprobs": 20}
+                    if self.cfg.api == "chat"
+                    else {"logprobs": 5}
+                ),
+            }
         gate = asyncio.Semaphore(self.cfg.max_concurrency)
         pacer = _Pacer(self.cfg.requests_per_minute)
         failed: list[BaseException] = []
@@ -439,7 +449,7 @@ class OpenAIBackend:
                 if failed:
                     return
                 try:
-                    gen = await self._request(p, settings, pacer)
+                    gen = await self._request(p, settings, pacer, spec.choices)
                 except Exception as exc:
                     failed.append(exc)
                     return
@@ -466,7 +476,9 @@ class OpenAIBackend:
             if s.client is not None:
                 await s.client.close()
 
-    async def _request(self, p: Prepared, settings: dict[str, Any], pacer: _Pacer) -> Generation:
+    async def _request(
+        self, p: Prepared, settings: dict[str, Any], pacer: _Pacer, choices: tuple[str, ...] = ()
+    ) -> Generation:
         """One request with retries over the servers; the generation or an error."""
         from openai import APIStatusError
 
@@ -484,7 +496,7 @@ class OpenAIBackend:
             self.stats.requests += 1
             started = time.monotonic()
             try:
-                text, usage = await self._send(server, request, body)
+                text, usage, top = await self._send(server, request, body)
             except APIStatusError as exc:
                 if exc.status_code != 429 and exc.status_code < 500:
                     self.stats.failures += 1
@@ -507,6 +519,7 @@ class OpenAIBackend:
                     article_tokens=p.article_tokens,
                     truncated=p.truncated,
                     new_tokens=usage[1],
+                    choice_probs=choice_probs(top, choices) if choices else None,
                 )
             finally:
                 server.outstanding -= 1
@@ -534,7 +547,7 @@ class OpenAIBackend:
 
     async def _send(
         self, server: Server, request: Any, body: dict[str, Any]
-    ) -> tuple[str, tuple[int | None, int | None]]:
+    ) -> tuple[str, tuple[int | None, int | None], dict[str, float] | None]:
         """One HTTP request; faults worth retrying become ``_Retryable``."""
         from openai import APIConnectionError, APIResponseValidationError, APITimeoutError
 
@@ -550,6 +563,7 @@ class OpenAIBackend:
                     model=self.cfg.model, prompt=request, **kwargs
                 )
                 text = resp.choices[0].text
+            top = first_token_logprobs(resp.choices[0]) if "logprobs" in body else None
         except APITimeoutError:
             raise _Retryable(f"timed out after {self.cfg.timeout_s:g} s (timeout_s)") from None
         except APIConnectionError as exc:
@@ -566,13 +580,41 @@ class OpenAIBackend:
             if usage is not None
             else (None, None)
         )
-        return text, counts
+        return text, counts, top
 
     def free_memory(self) -> None:
         return None
 
     def close(self) -> None:
         self._servers = []
+
+
+def first_token_logprobs(choice: Any) -> dict[str, float] | None:
+    """The first generated token's top log-probabilities, token -> logprob, from a chat
+    (``logprobs.content[0].top_logprobs``) or completions (``logprobs.top_logprobs[0]``)
+    choice; None where the server sent none."""
+    lp = getattr(choice, "logprobs", None)
+    if lp is None:
+        return None
+    content = getattr(lp, "content", None)
+    if content:
+        return {t.token: float(t.logprob) for t in (content[0].top_logprobs or [])}
+    tops = getattr(lp, "top_logprobs", None)
+    if tops:
+        return {str(k): float(v) for k, v in dict(tops[0]).items()}
+    return None
+
+
+def choice_probs(top: dict[str, float] | None, choices: tuple[str, ...]) -> dict[str, float] | None:
+    """Probability of each choice among the top tokens (tokens compared without spaces)."""
+    if not top:
+        return None
+    out = {c: 0.0 for c in choices}
+    for token, logprob in top.items():
+        key = token.strip()
+        if key in out:
+            out[key] += math.exp(logprob)
+    return out
 
 
 class _Pacer:
