@@ -12,7 +12,8 @@ from the same machinery as ROUGE.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -67,17 +68,20 @@ class Judge:
     def prepare(self) -> None:
         """Build the judge's backend and cache (no weights loaded): fails early on a bad
         judge config, before the run folder is touched."""
-        try:
+        with self._own_keys():
             self._ready()
-        except UserError as err:
-            raise self._renamed(err) from None
 
-    def _renamed(self, err: UserError) -> UserError:
-        own = f"models.{self.cfg.model.name}"
-        if err.where and err.where.startswith(own):
-            err.where = "metrics.judge.model" + err.where[len(own) :]
-            err.args = (err.one_line(),)
-        return err
+    @contextmanager
+    def _own_keys(self) -> Iterator[None]:
+        """Errors about the judge model name the judge's config keys, not a model's."""
+        try:
+            yield
+        except UserError as err:
+            own = f"models.{self.cfg.model.name}"
+            if err.where and err.where.startswith(own):
+                err.where = "metrics.judge.model" + err.where[len(own) :]
+                err.args = (err.one_line(),)
+            raise
 
     def _ready(self) -> None:
         if self.backend is not None:
@@ -126,47 +130,34 @@ class Judge:
     ) -> dict[str, Any]:
         """Ratings of one model's texts: per dimension the per-article ratings (NaN where
         unparseable) and how each answer was read, plus the raw answers."""
-        try:
-            return self._rate(task, model_name, ids, predictions, articles, show_progress)
-        except UserError as err:  # name the judge's own config keys, not a model's
-            raise self._renamed(err) from None
-
-    def _rate(
-        self,
-        task: str,
-        model_name: str,
-        ids: Sequence[str],
-        predictions: Sequence[str],
-        articles: Sequence[str],
-        show_progress: bool,
-    ) -> dict[str, Any]:
-        self._ready()
-        out: dict[str, Any] = {"ratings": {}, "read": {}, "answers": {}, "generated": 0}
-        items = [
-            Article(f"{model_name}/{i}", judged_text(task, p, a))
-            for i, p, a in zip(ids, predictions, articles, strict=True)
-        ]
-        for dim in self.dimensions(task):
-            choices = CHOICES if self.cfg.logprobs else ()
-            spec = TaskSpec(task, judge_prompt(task, dim), None, choices=choices)
-            run = generate_task(
-                self.backend,
-                spec,
-                items,
-                model_name=f"judge:{dim}",
-                batch_size=self.cfg.model.batch_size,
-                cache=self.cache,
-                max_input=self.cfg.model.max_input_tokens,
-                show_progress=show_progress,
-            )
-            read = [rating(s.raw_output, s.choice_probs) for s in run.samples]
-            out["ratings"][dim] = np.array(
-                [np.nan if r is None else r for r, _ in read], dtype=float
-            )
-            out["read"][dim] = [how for _, how in read]
-            out["answers"][dim] = [s.raw_output for s in run.samples]
-            out["generated"] += run.generated
-        return out
+        with self._own_keys():
+            self._ready()
+            out: dict[str, Any] = {"ratings": {}, "read": {}, "answers": {}, "generated": 0}
+            items = [
+                Article(f"{model_name}/{i}", judged_text(task, p, a))
+                for i, p, a in zip(ids, predictions, articles, strict=True)
+            ]
+            for dim in self.dimensions(task):
+                choices = CHOICES if self.cfg.logprobs else ()
+                spec = TaskSpec(task, judge_prompt(task, dim), None, choices=choices)
+                run = generate_task(
+                    self.backend,
+                    spec,
+                    items,
+                    model_name=f"judge:{dim}",
+                    batch_size=self.cfg.model.batch_size,
+                    cache=self.cache,
+                    max_input=self.cfg.model.max_input_tokens,
+                    show_progress=show_progress,
+                )
+                read = [rating(s.raw_output, s.choice_probs) for s in run.samples]
+                out["ratings"][dim] = np.array(
+                    [np.nan if r is None else r for r, _ in read], dtype=float
+                )
+                out["read"][dim] = [how for _, how in read]
+                out["answers"][dim] = [s.raw_output for s in run.samples]
+                out["generated"] += run.generated
+            return out
 
     def close(self) -> None:
         if self.backend is not None:

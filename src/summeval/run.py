@@ -217,6 +217,7 @@ def _backend_and_cache(
 def run_model(
     config: SummevalConfig,
     model_cfg: ModelConfig,
+    prepared: tuple[Any, GenerationCache],
     tasks: list[str],
     articles: list[Article],
     rouge: RougeScorer,
@@ -226,8 +227,9 @@ def run_model(
     extra: ExtraScorer | None = None,
     judge: JudgeFn | None = None,
 ) -> None:
-    """Generate and score every task of one model; the model loads only on a cache miss."""
-    backend, cache = _backend_and_cache(config, model_cfg, options)
+    """Generate and score every task of one model (its backend and cache from
+    ``_backend_and_cache``); the model loads only on a cache miss."""
+    backend, cache = prepared
     t0 = time.perf_counter()
     bodies = {a.id: a.text for a in articles}
     runs: list[TaskRun] = []
@@ -395,9 +397,7 @@ def execute(
         log(line)
     settings = settings_from_config(config.metrics.rouge, config.dataset.language)
     tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
-    for model_cfg in config.models:
-        backend, _ = _backend_and_cache(config, model_cfg, options)
-        backend.close()
+    prepared = {m.name: _backend_and_cache(config, m, options) for m in config.models}
 
     judge = None
     if config.metrics.judge is not None:  # its backend and cache identity, nothing loaded
@@ -553,6 +553,7 @@ def execute(
                     run_model(
                         config,
                         model_cfg,
+                        prepared[model_cfg.name],
                         tasks,
                         articles,
                         rouge,
@@ -570,6 +571,8 @@ def execute(
                 save("failed")
             raise
         finally:
+            for backend, _ in prepared.values():  # those of models with no task to run too
+                backend.close()
             if judge is not None:
                 judge.close()
         doc = save("complete")
