@@ -6,7 +6,8 @@ in its own process so peak memory is measured per side. The baseline is what use
 one ``pipeline("text-generation")`` call per article. summeval runs its real path (config ->
 cache -> length-sorted batches). A second summeval run with a warm cache measures reuse.
 
-    python bench/generate.py                       # CPU: 16 articles, batch 4, fp32
+    python bench/generate.py                       # CPU: 16 articles, batch auto, fp32
+    python bench/generate.py --quick               # 2 articles, 8 new tokens: a smoke test
     python bench/generate.py --device cuda --dtype bfloat16 --batch-size 64 --n 256
     python bench/generate.py --device cuda --dtype bfloat16 --batch-size 64 --kv-cache static
 
@@ -186,7 +187,7 @@ def side_summeval(args: argparse.Namespace) -> dict[str, Any]:
         "generate_s": res["seconds"] - info.get("load_seconds", 0.0),
         "cold_total_s": cold_s,
         "warm_total_s": warm_s,
-        "warm_loaded": warm.results["models"]["smollm2"]["loaded"],
+        "warm_loaded": warm.results["models"]["smollm2"]["loaded_this_run"],
         "warm_generated": warm.results["results"]["smollm2"]["summary"]["generated"],
         "new_tokens": res["new_tokens"],
         "max_batch_size": res["max_batch_size"],
@@ -210,7 +211,9 @@ def main() -> int:
     p.add_argument("--n", type=int, default=16, help="articles (default 16)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
-    p.add_argument("--batch-size", default="4", help="summeval batch size or 'auto'")
+    p.add_argument(
+        "--batch-size", default="auto", help="summeval batch size or 'auto' (default auto)"
+    )
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--kv-cache", default="dynamic", choices=["dynamic", "static"])
     p.add_argument("--skip-baseline", action="store_true", help="summeval side only")
@@ -227,9 +230,14 @@ def main() -> int:
         help="generate exactly --max-new-tokens per article on both sides (random weights)",
     )
     p.add_argument("--json", help="also write the numbers to this file")
+    p.add_argument(
+        "--quick", action="store_true", help="2 articles, 8 new tokens: checks the script runs"
+    )
     p.add_argument("--side", choices=["baseline", "summeval"], help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.quick:
+        args.n, args.max_new_tokens = min(args.n, 2), min(args.max_new_tokens, 8)
     if args.batch_size != "auto":
         args.batch_size = int(args.batch_size)
     if not Path(args.data or XSUM).exists():

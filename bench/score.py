@@ -1,6 +1,7 @@
 """Scoring speed: summeval's ROUGE against a plain loop over rouge-score, same run, same data.
 
     python bench/score.py [--n 500] [--repeats 3] [--pairs 5000]
+    python bench/score.py --quick              # 20 articles, 200 pairs: a smoke test
 
 Predictions are lead-1 (the first sentence of each article) for the XSum test articles in
 data/xsum/xsum_test500.jsonl (shipped); references are their one-sentence summaries. Both sides
@@ -76,7 +77,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--pairs", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--quick", action="store_true", help="20 articles, 200 pairs, 1 repeat: a smoke test"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.n, args.pairs, args.repeats = min(args.n, 20), min(args.pairs, 200), 1
     ids, preds, refs = load(args.n)
     print(
         f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}"

@@ -1,6 +1,7 @@
 """Served-model throughput: summeval's concurrent client against a sequential openai loop.
 
     python bench/served.py [--articles 64] [--concurrency 16] [--latency 0.5]
+    python bench/served.py --quick             # 4 articles, 0.05 s latency: a smoke test
 
 A local server (tests/fake_openai.py, 127.0.0.1 only) answers every completion after
 ``--latency`` seconds with canned text, like a busy model server would. Both sides send the
@@ -62,7 +63,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=64)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument(
+        "--quick", action="store_true", help="4 articles, 0.05 s latency: a smoke test"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.articles, args.latency = min(args.articles, 4), min(args.latency, 0.05)
     rows = [
         json.loads(x)
         for _, x in zip(range(args.articles), XSUM.open(encoding="utf-8"), strict=False)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up, then run the embedded offline default: lead and SmolLM2-135M-Instruct on the
-# sample article. Results land in results/base/.
+# Set up, then run the embedded offline default: lead-1 and SmolLM2-135M-Instruct write a
+# summary and a headline for shipped Wikinews articles, scored against the human ledes and
+# headlines. Results land in results/base/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

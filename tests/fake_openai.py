@@ -5,9 +5,10 @@ requests, deterministic answers (the first words of the article, so ROUGE scores
         server.url  # http://127.0.0.1:PORT/v1
 
 ``plan`` holds one action per completion request, in arrival order, then ``default``:
-``ok``, ``429`` (with ``Retry-After: <retry_after>``), ``500``, ``400``, ``slow`` (waits
-``slow_s`` before answering), ``malformed`` (200 with broken JSON) or ``drop`` (closes the
-connection without an answer). ``/tokenize`` and ``/detokenize`` split on whitespace
+``ok``, ``length`` (an answer whose ``finish_reason`` is ``length``: cut by ``max_tokens``),
+``429`` (with ``Retry-After: <retry_after>``), ``500``, ``400``, ``slow`` (waits ``slow_s``
+before answering), ``malformed`` (200 with broken JSON) or ``drop`` (closes the connection
+without an answer). ``/tokenize`` and ``/detokenize`` split on whitespace
 (``tokenize=False`` answers them 404).
 """
 
@@ -147,18 +148,19 @@ class FakeOpenAI:
                 else:
                     if action == "slow":
                         time.sleep(fake.slow_s)
-                    self._send(200, self._completion(body))
+                    self._send(200, self._completion(body, action))
 
-            def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
+            def _completion(self, body: dict[str, Any], action: str = "ok") -> dict[str, Any]:
                 prompt = body["messages"][-1]["content"] if "messages" in body else body["prompt"]
                 text = answer_for(prompt)
+                finish = "length" if action == "length" else "stop"
                 dist = rating_dist(prompt) if body.get("logprobs") else None
                 if dist is None and body.get("logprobs"):
                     dist = {text.split()[0] if text.split() else "": 1.0}
                 if dist is not None and "Evaluation form" in prompt and text.startswith("Rating"):
                     text = text.split()[-1]  # asked for probabilities: a bare digit first
                 if "messages" in body:
-                    choice = {"index": 0, "finish_reason": "stop",
+                    choice = {"index": 0, "finish_reason": finish,
                               "message": {"role": "assistant", "content": text}}  # fmt: skip
                     if dist is not None:
                         top = [{"token": t, "logprob": math.log(p), "bytes": None}
@@ -167,7 +169,7 @@ class FakeOpenAI:
                                  "bytes": None, "top_logprobs": top}  # fmt: skip
                         choice["logprobs"] = {"content": [first]}
                 else:
-                    choice = {"index": 0, "finish_reason": "stop", "text": text}
+                    choice = {"index": 0, "finish_reason": finish, "text": text}
                     if dist is not None:
                         choice["logprobs"] = {
                             "tokens": [next(iter(dist))], "text_offset": [0],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from summeval.config import apply_overrides, load_config
@@ -142,6 +144,32 @@ def test_set_override_error_is_validated(run_cli, write_config, tmp_path):
     path = write_config(basic_config("x.jsonl", tmp_path))
     code, _, err = run_cli("validate", path, "--set", "models.lead.lead_sentences=0")
     assert "lead_sentences" in _one_line_error(code, err)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("dataset.limit=abc", "dataset.limit"),
+        ("models.lead.lead_sentences=0", "models[0].lead_sentences"),
+        ("dataset={limit: abc}", "dataset.limit"),  # a mapping set whole: still the --set
+    ],
+)
+def test_a_bad_set_value_is_blamed_on_the_set_not_the_file(
+    run_cli, write_config, tmp_path, override, key
+):
+    path = write_config(basic_config("x.jsonl", tmp_path))
+    code, _, err = run_cli("validate", path, "--set", override)
+    line = _one_line_error(code, err)
+    assert f"--set {override}: {key}" in line, line
+    assert f"{path}:" not in line  # the file's lines are fine
+
+
+def test_a_bad_value_in_the_file_still_names_its_line(run_cli, write_config, tmp_path):
+    cfg = basic_config("x.jsonl", tmp_path)
+    cfg["dataset"]["limit"] = "abc"
+    path = write_config(cfg)
+    code, _, err = run_cli("validate", path, "--set", "seed=3")
+    assert re.search(rf"{re.escape(str(path))}:\d+: dataset.limit", _one_line_error(code, err))
 
 
 def test_duplicate_model_names(run_cli, write_config, tmp_path):

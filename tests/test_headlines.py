@@ -105,6 +105,14 @@ def test_article_that_is_not_text_is_an_error(tmp_path, jsonl, write_config, run
         ("Storm hits coast\nThe storm arrived on Monday.", "Storm hits coast", ["lines"]),
         ("Here is a headline: **Storm hits coast**", "Storm hits coast", ["prefix", "quotes"]),
         ("one two three four five six", "one two three", ["cut"]),
+        ("Storm hits coast.", "Storm hits coast", ["stop"]),
+        ("Storm hits the U.S.", "Storm hits the U.S.", []),  # an initialism keeps its period
+        ("Markets fall...", "Markets fall...", []),
+        ("The article: Storm hits coast", "Storm hits coast", ["prefix"]),
+        ("Reply:\nStorm hits coast", "Storm hits coast", ["prefix"]),
+        ("Title: Storm hits coast.\n\nArticle:", "Storm hits coast", ["prefix", "lines", "stop"]),
+        ('Headline: "Storm hits coast."', "Storm hits coast", ["prefix", "quotes", "stop"]),
+        ("Reply:\n", "", ["prefix"]),  # a label and nothing after it: an empty headline
     ],
 )
 def test_headline_edits(raw: str, text: str, edits: list[str]) -> None:
@@ -130,6 +138,81 @@ def test_headline_checks_hand_made() -> None:
     assert corpus["words"] == pytest.approx((7 + 3 + 5) / 3)
     assert ends_with_full_stop("北京下雨了。") and ends_with_full_stop("दिल्ली में बारिश।")
     assert not ends_with_full_stop("Markets fall...") and not ends_with_full_stop("Why?")
+
+
+def test_full_stop_check_reads_the_models_headline_and_the_budget_flag_is_kept() -> None:
+    article = "The storm hit the coast on Monday. Thousands lost power."
+    cleaned, edits = clean_headline_edits("Storm hits coast.", 20)
+    checks = headline_checks(cleaned, article, edits, 20, 75, hit_token_limit=True)
+    assert cleaned == "Storm hits coast" and checks["full_stop"] and checks["edit_stop"]
+    assert checks["hit_token_limit"] is True
+    lead = headline_checks("The storm hit", article, ["cut"], 3, 75)
+    assert lead["hit_token_limit"] is None
+    corpus = corpus_headline_checks([checks, lead])
+    assert corpus["hit_token_limit"] == 1.0 and corpus["full_stop"] == 0.5
+
+
+def test_score_without_references_is_na_and_null(tmp_path, jsonl, run_cli):
+    preds = jsonl([{"id": "a", "prediction": "Storm hits coast"}], "p.jsonl")
+    refs = jsonl([{"id": "a", "article": "The storm hit.", "headlines": []}], "r.jsonl")
+    code, out, err = run_cli("score", preds, "--refs", refs, "--refs-field", "headlines")
+    assert code == 0, err
+    assert "R-1         n/a    n/a    n/a   n/a" in out and "0.00" not in out.split("\nn =")[0]
+    assert "n = 0 article(s); 1 without a reference not scored" in out
+    assert "no item has a reference" in out
+    code, out, err = run_cli("score", preds, "--refs", refs, "--refs-field", "headlines", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["n"] == 0
+    assert doc["rouge1"] == {"precision": None, "recall": None, "fmeasure": None, "low": None,
+                             "high": None}  # fmt: skip
+
+
+def test_few_articles_are_flagged_beside_their_intervals(tmp_path, jsonl, write_config, run_cli):
+    data = jsonl(_rows(3, headline_every=1))
+    cfg = write_config(basic_config(data, tmp_path, models=LEADS))
+    code, _, err = run_cli("run", cfg)
+    assert code == 0, err
+    run_dir = tmp_path / "results" / "cfg"
+    note = "only 3 article(s) scored: with fewer than 10, intervals and p-values say little"
+    assert note in (run_dir / "table.md").read_text()
+    assert note in (run_dir / "report.html").read_text()
+    code, _, err = run_cli("compare", tmp_path / "results")
+    assert code == 0, err
+    assert note in (tmp_path / "results" / "leaderboard.md").read_text()
+    many = write_config(basic_config(jsonl(_rows(12), "many.jsonl"), tmp_path, models=LEADS))
+    code, _, err = run_cli("run", many, "--run-name", "many")
+    assert code == 0, err
+    assert (
+        "intervals and p-values say little"
+        not in (tmp_path / "results" / "many" / "table.md").read_text()
+    )
+
+
+def test_no_reference_box_in_the_length_plot_without_references(monkeypatch, tmp_path, jsonl,
+                                                                write_config, run_cli):  # fmt: skip
+    from summeval import report
+
+    drawn: list[list[str]] = []
+    real = report.length_boxes
+    monkeypatch.setattr(
+        report, "length_boxes", lambda t, labels, lengths: drawn.append(list(labels)) or real(
+            t, labels, lengths)
+    )  # fmt: skip
+    cfg = write_config(basic_config(jsonl(_rows(4)), tmp_path, models=LEADS))
+    code, _, err = run_cli("run", cfg)
+    assert code == 0, err
+    assert ["lead", "lead-1", "references"] in drawn  # summary: references exist
+    assert ["lead", "lead-1"] in drawn  # headline: none, so no box at 0 words
+
+
+def test_diff_of_a_task_without_references_says_so(tmp_path, jsonl, write_config, run_cli):
+    cfg = write_config(basic_config(jsonl(_rows(4)), tmp_path, models=LEADS))
+    assert run_cli("run", cfg)[0] == 0
+    run = tmp_path / "results" / "cfg"
+    code, _, err = run_cli("diff", f"{run}:lead", f"{run}:lead-1", "--task", "headline")
+    assert code == 2
+    assert "scored no article for the headline task: it has no references" in err
+    assert "dataset.fields.headline" in err and "same data" not in err
 
 
 def test_headline_checks_in_results_table_and_report(tmp_path, jsonl, write_config, run_cli):

@@ -40,6 +40,41 @@ def test_lead_backend():
     )
 
 
+def test_hit_token_limit_counts_tokens_that_are_neither_an_end_nor_padding():
+    from types import SimpleNamespace
+
+    import torch
+
+    _, backend = _backend(name="t", backend="hf-causal", model="tiny-random:llama")
+    pad = backend.tokenizer.pad_token_id
+    end = SimpleNamespace(eos_token_id=[900, 901])
+    new = torch.tensor(
+        [
+            [100, 101, 102, 103],  # four real tokens: the budget of 4 is used up
+            [100, 900, pad, pad],  # ended by an end-of-sequence token
+            [100, 101, 102, 901],  # ended on its last allowed token: not cut short
+        ]
+    )
+    assert backend._hit_limit(new, end, 4) == [True, False, False]
+    assert backend._hit_limit(new, SimpleNamespace(eos_token_id=900), 5) == [False] * 3
+
+
+def test_tiny_models_that_never_stop_are_flagged_and_the_lead_is_not():
+    cfg, backend = _backend(name="tiny", backend="hf-causal", model="tiny-random:llama")
+    tasks = TasksConfig()
+    tasks.summary.generation.max_new_tokens = 4
+    backend.tasks = tasks
+    out = generate_articles(backend, task_spec("summary", tasks.summary, cfg), ARTICLES)
+    assert [g.hit_token_limit for g in out] == [True] * 3 and {g.new_tokens for g in out} == {4}
+    lead_cfg, lead = _backend(name="lead", backend="lead")
+    assert (
+        generate_articles(lead, task_spec("summary", TaskConfig(), lead_cfg), ARTICLES)[
+            0
+        ].hit_token_limit
+        is None
+    )
+
+
 @pytest.mark.parametrize(("kind", "backend_name"), [("t5", "hf-seq2seq"), ("llama", "hf-causal")])
 def test_tiny_models_generate_in_article_order(kind, backend_name):
     cfg, backend = _backend(

@@ -25,7 +25,7 @@ RUN = [
     "python -m summeval run configs/base.yaml",
     "python -m summeval run configs/tiny.yaml",
     "python -m summeval compare results/",
-    "python -m summeval show base --article xsum-38295789",
+    "python -m summeval show base --article wikinews-iranian-cargo-plane-crashes-into-karaj-houses",
     "python -m summeval diff base:lead-1 base:smollm2-135m --task summary",
     "python -m summeval run configs/base.yaml --set dataset.limit=1 "
     "--set models.smollm2-135m.batch_size=8",
@@ -110,7 +110,22 @@ def test_readme_commands_run_verbatim_in_a_fresh_venv(tmp_path):
         )
         assert proc.returncode == 0, f"{cmd}\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, cmd
+        if cmd == "python -m summeval run configs/base.yaml":
+            _assert_both_tasks_scored(work / "results" / "base" / "table.md", n=16)
     assert (work / "results" / "leaderboard.md").exists()
+
+
+def _assert_both_tasks_scored(table_md: Path, n: int) -> None:
+    """The default run scores both tasks: every ROUGE cell of its table is a number, and n
+    is every article used."""
+    table = table_md.read_text(encoding="utf-8").splitlines()
+    rows = [
+        ln.split("|")[2:-1] for ln in table if ln.startswith(("| lead-1 |", "| smollm2-135m |"))
+    ]
+    assert len(rows) >= 2
+    for cells in rows[:2]:
+        assert len(cells) == 10 and not any("n/a" in c for c in cells), cells
+        assert cells[4].strip() == cells[9].strip() == str(n)
 
 
 def test_run_help_example_names_a_model_of_base_yaml():

@@ -149,6 +149,41 @@ def test_retryable_faults_are_retried_and_nothing_is_lost_or_duplicated(tmp_path
     assert len(records) == 10 and len({r["key"] for r in records}) == 10  # none lost or twice
 
 
+def test_slow_server_and_retries_are_said_on_stderr(tmp_path):
+    """A run waiting on a slow server is not silent: one line when a request is retried, one
+    when a request has waited over half of timeout_s (each rate-limited)."""
+    with FakeOpenAI(plan=["500", "slow"], slow_s=1.6) as server:
+        cfg = _config(tmp_path, server.url, n=1, timeout_s=2, max_concurrency=1)
+        proc = _run(tmp_path, cfg)
+    assert proc.returncode == 0, proc.stderr
+    retry = [x for x in proc.stderr.splitlines() if "retrying article 'a00'" in x]
+    assert len(retry) == 1 and "HTTP 500: internal trouble" in retry[0], proc.stderr
+    slow = [x for x in proc.stderr.splitlines() if "waiting on the server" in x]
+    assert len(slow) == 1 and "1 request(s) in flight" in slow[0] and "timeout_s 2" in slow[0]
+
+
+def test_outputs_cut_by_max_tokens_are_flagged_from_finish_reason(tmp_path):
+    with FakeOpenAI(plan=["length", "length"], default="ok") as server:
+        cfg = _config(tmp_path, server.url, n=4, max_concurrency=1)
+        proc = _run(tmp_path, cfg)
+    assert proc.returncode == 0, proc.stderr
+    res = _results(tmp_path)["results"]["served"]
+    flags = {
+        task: [
+            json.loads(x)["hit_token_limit"]
+            for x in (tmp_path / "results" / "r" / f"samples_served_{task}.jsonl")
+            .read_text()
+            .splitlines()
+        ]
+        for task in ("summary", "headline")
+    }
+    assert flags["summary"] == [True, True, False, False] and not any(flags["headline"])
+    assert res["summary"]["n_hit_token_limit"] == 2
+    assert res["summary"]["data_stats"]["hit_token_limit"] == 0.5
+    assert "served/summary: 2 of 4 outputs (50%) stopped at the token budget" in proc.stderr
+    assert "served/headline" not in proc.stderr
+
+
 def test_client_error_fails_at_once_with_one_line(tmp_path):
     with FakeOpenAI(default="400") as server:
         proc = _run(tmp_path, _config(tmp_path, server.url))

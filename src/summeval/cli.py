@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="regenerate the first N articles at batch size 1 and report any divergence",
+        help="regenerate the first N articles at batch size 1 and report any divergence "
+        "(default %(default)s: no check)",
     )
 
     run.add_argument(
@@ -145,9 +146,14 @@ def _parser() -> argparse.ArgumentParser:
     limit = score.add_mutually_exclusive_group()
     limit.add_argument("-l", "--word-limit", type=int, metavar="N", help="first N words only")
     limit.add_argument("-b", "--byte-limit", type=int, metavar="N", help="first N bytes only")
-    score.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="resamples")
-    score.add_argument("--confidence", type=float, default=0.95, help="interval level")
-    score.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    score.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N",
+        help="bootstrap resamples for the intervals (default %(default)s)",
+    )  # fmt: skip
+    score.add_argument(
+        "--confidence", type=float, default=0.95, help="interval level (default %(default)s)"
+    )
+    score.add_argument("--seed", type=int, default=0, help="bootstrap seed (default %(default)s)")
     score.add_argument("--json", action="store_true", help="print one JSON object (0-1 scale)")
     score.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
@@ -171,29 +177,55 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--output-dir", help="where the leaderboard goes (default: the results folder given)"
     )
-    compare.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples")
-    compare.add_argument("--permutations", type=int, default=10000, help="randomisation trials")
-    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument(
+        "--bootstrap", type=int, default=1000,
+        help="paired bootstrap resamples (default %(default)s)",
+    )  # fmt: skip
+    compare.add_argument(
+        "--permutations", type=int, default=10000,
+        help="approximate randomisation trials (default %(default)s)",
+    )  # fmt: skip
+    compare.add_argument(
+        "--seed", type=int, default=0,
+        help="seed of the paired tests' resampling (default %(default)s)",
+    )  # fmt: skip
 
     show = sub.add_parser("show", help="one article: its references and every model's outputs")
     show.add_argument("run", help="a run folder, or a run name under results/")
     show.add_argument("--article", required=True, metavar="ID", help="the article id")
-    show.add_argument("--chars", type=int, default=600, help="how much of the article to print")
+    show.add_argument(
+        "--chars", type=int, default=600,
+        help="how many characters of the article to print (default %(default)s)",
+    )  # fmt: skip
 
     diff = sub.add_parser("diff", help="the articles where two models differ most")
-    diff.add_argument("a", metavar="RUN_A:MODEL")
-    diff.add_argument("b", metavar="RUN_B:MODEL")
-    diff.add_argument("--task", default="summary", choices=["summary", "headline"])
+    diff.add_argument(
+        "a", metavar="RUN_A:MODEL",
+        help="A: a run (folder, or name under results/) and one of its models, e.g. base:lead-1",
+    )  # fmt: skip
+    diff.add_argument(
+        "b", metavar="RUN_B:MODEL", help="B: the same, e.g. base:smollm2-135m (may be the same run)"
+    )
+    diff.add_argument(
+        "--task", default="summary", choices=["summary", "headline"],
+        help="which task's outputs to compare (default %(default)s)",
+    )  # fmt: skip
     diff.add_argument(
         "--measure",
         default="rouge1",
         choices=["rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum"],
+        help="the F1 the articles are ranked by (default %(default)s)",
     )
-    diff.add_argument("--top", type=int, default=10, help="how many articles to list")
+    diff.add_argument(
+        "--top", type=int, default=10, help="how many articles to list (default %(default)s)"
+    )
 
     report = sub.add_parser("report", help="(re)write a run's single-file report.html")
     report.add_argument("run", help="a run folder, or a run name under results/")
-    report.add_argument("--max-articles", type=int, default=1000, help="articles in the browser")
+    report.add_argument(
+        "--max-articles", type=int, default=1000,
+        help="articles in the report's browser (default %(default)s)",
+    )  # fmt: skip
     report.add_argument("--output", help="where to write it (default: <run>/report.html)")
 
     for p in (compare, show, diff, report):
@@ -205,7 +237,11 @@ def _parser() -> argparse.ArgumentParser:
     with_config(validate)
 
     cache = sub.add_parser("cache", help="inspect or clear the generation cache")
-    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument(
+        "action", choices=["info", "clear"],
+        help="info: the cache folder and, per model, its fingerprint, name, generations, size "
+        "and model; clear: delete the cache files (other files in the folder are kept)",
+    )  # fmt: skip
 
     meta = sub.add_parser(
         "meta-eval",
@@ -230,10 +266,19 @@ def _parser() -> argparse.ArgumentParser:
         choices=["systems", "articles", "both"],
         help="what the bootstrap and permutations resample (Deutsch et al. 2021)",
     )
-    meta.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
-    meta.add_argument("--permutations", type=int, default=1000, help="permutation-test trials")
-    meta.add_argument("--confidence", type=float, default=0.95)
-    meta.add_argument("--seed", type=int, default=0)
+    meta.add_argument(
+        "--bootstrap", type=int, default=1000, help="bootstrap resamples (default %(default)s)"
+    )
+    meta.add_argument(
+        "--permutations", type=int, default=1000,
+        help="permutation-test trials (default %(default)s)",
+    )  # fmt: skip
+    meta.add_argument(
+        "--confidence", type=float, default=0.95, help="interval level (default %(default)s)"
+    )
+    meta.add_argument(
+        "--seed", type=int, default=0, help="seed of the resampling (default %(default)s)"
+    )
     meta.add_argument(
         "--output-dir", default="results/meta-eval", help="where the tables and heat map go"
     )

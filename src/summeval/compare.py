@@ -26,11 +26,13 @@ from summeval.plots import length_boxes, rouge_bars, write_png
 from summeval.results import (
     DATA_COLUMNS,
     MEASURES,
+    MIN_INTERVAL_N,
     SHORT,
     all_scores,
     format_f1,
     format_stat,
     significance_mark,
+    small_n_note,
     write_atomic,
     write_json,
 )
@@ -207,6 +209,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
             out.append("")
             if "differs_from_A" in g:
                 out += [f"> Not comparable with group A: {g['differs_from_A']}.", ""]
+            if g["n"] is not None and g["n"] < MIN_INTERVAL_N:
+                out += [f"> Note: {small_n_note(g['n'])}.", ""]
             head = ["run", "model", *(SHORT[m] for m in g["measures"])]
             head += [label for _, label, _, _ in DATA_COLUMNS] + ["n"]
             out.append("| " + " | ".join(head) + " |")

@@ -417,8 +417,15 @@ def _validation_message(err: ValidationError) -> tuple[tuple[Any, ...], str]:
     return loc, f"{msg} (got {shown})"
 
 
-def parse_config(data: Any, *, source: str = "<config>", text: str | None = None) -> SummevalConfig:
-    """Validate a parsed YAML mapping; errors name the file, line and key."""
+def parse_config(
+    data: Any,
+    *,
+    source: str = "<config>",
+    text: str | None = None,
+    set_at: dict[tuple[Any, ...], str] | None = None,
+) -> SummevalConfig:
+    """Validate a parsed YAML mapping; errors name the file, line and key (or the ``--set``
+    override that put the value there)."""
     if not isinstance(data, dict):
         raise ConfigError(
             "the config must be a YAML mapping with 'dataset' and 'models'",
@@ -429,13 +436,21 @@ def parse_config(data: Any, *, source: str = "<config>", text: str | None = None
         return SummevalConfig.model_validate(data)
     except ValidationError as err:
         loc, msg = _validation_message(err)
-        raise config_error(loc, msg, source, text) from None
+        raise config_error(loc, msg, source, text, set_at) from None
 
 
 def config_error(
-    loc: tuple[Any, ...], message: str, source: str = "<config>", text: str | None = None
+    loc: tuple[Any, ...],
+    message: str,
+    source: str = "<config>",
+    text: str | None = None,
+    set_at: dict[tuple[Any, ...], str] | None = None,
 ) -> ConfigError:
-    """A one-line error for the value at key path ``loc``, naming its file and line."""
+    """A one-line error for the value at key path ``loc``, naming its file and line, or the
+    ``--set`` override that set it (or a mapping around it)."""
+    for cut in range(len(loc), 0, -1):
+        if set_at and loc[:cut] in set_at:
+            return ConfigError(f"{_format_loc(loc)}: {message}", where=f"--set {set_at[loc[:cut]]}")
     lines = _yaml_lines(text) if text else {}
     line = None
     for cut in range(len(loc), 0, -1):
@@ -446,11 +461,16 @@ def config_error(
     return ConfigError(f"{_format_loc(loc) or 'config'}: {message}", where=where)
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+def apply_overrides(
+    data: dict[str, Any],
+    overrides: list[str],
+    set_at: dict[tuple[Any, ...], str] | None = None,
+) -> dict[str, Any]:
     """Apply ``--set a.b=value`` overrides; values are parsed as YAML (``3``, ``true``, ``[a]``).
 
     List items are addressed by index (``models.1.batch_size``) or, for models, by name
-    (``models.lead.lead_sentences``).
+    (``models.lead.lead_sentences``). ``set_at`` receives each override's resolved key path
+    (list items by index) and its ``--set`` text, so an error can blame the override.
     """
     for item in overrides:
         if "=" not in item:
@@ -470,21 +490,26 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         if not parts:
             raise ConfigError(f"--set '{item}' has an empty key", hint="e.g. --set seed=7")
         node: Any = data
+        path: list[Any] = []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             if isinstance(node, list):
                 idx = _list_index(node, part, key)
+                path.append(idx)
                 if last:
                     node[idx] = value
                 else:
                     node = node[idx]
             elif isinstance(node, dict):
+                path.append(part)
                 if last:
                     node[part] = value
                 else:
                     node = node.setdefault(part, {})
             else:
                 raise ConfigError(f"--set {key}: '{part}' is inside a value that is not a mapping")
+        if set_at is not None:
+            set_at[tuple(path)] = item
     return data
 
 
@@ -605,15 +630,16 @@ def load_config(
     """
     text = read_config_text(path)
     data = load_yaml(text, str(path))
+    set_at: dict[tuple[Any, ...], str] = {}
     if overrides:
         if not isinstance(data, dict):
             data = {}
-        data = apply_overrides(data, overrides)
-    config = parse_config(data, source=str(path), text=text)
+        data = apply_overrides(data, overrides, set_at)
+    config = parse_config(data, source=str(path), text=text, set_at=set_at)
     for check in checks:
         problem = check(config)
         if problem:
-            raise config_error(problem[0], problem[1], str(path), text)
+            raise config_error(problem[0], problem[1], str(path), text, set_at)
     return config
 
 

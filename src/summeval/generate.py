@@ -38,6 +38,7 @@ class Sample:
     prompt_tokens: int | None = None  # the prompt the model saw (template + cut article)
     article_tokens: int | None = None  # the article alone, before any truncation
     new_tokens: int | None = None
+    hit_token_limit: bool | None = None  # generation stopped at max_new_tokens, not by itself
     cached: bool = False
     scores: dict[str, dict[str, float]] | None = None
     edits: list[str] = field(default_factory=list)  # what post-processing changed
@@ -127,6 +128,7 @@ def _record(
         "article_tokens": g.article_tokens,
         "truncated": g.truncated,
         "new_tokens": g.new_tokens,
+        "hit_token_limit": g.hit_token_limit,
         **({"choice_probs": g.choice_probs} if g.choice_probs is not None else {}),
         "settings": settings,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -277,6 +279,7 @@ def generate_task(
                 prompt_tokens=rec.get("prompt_tokens", rec.get("input_tokens")),
                 article_tokens=rec.get("article_tokens", rec.get("original_input_tokens")),
                 new_tokens=rec.get("new_tokens"),
+                hit_token_limit=rec.get("hit_token_limit", _inferred_hit(rec)),
                 cached=art.id not in miss_ids,
                 choice_probs=rec.get("choice_probs"),
             )
@@ -285,6 +288,15 @@ def generate_task(
         run.determinism = check_batch_determinism(backend, spec, articles[:check_determinism], run)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _inferred_hit(rec: dict[str, Any]) -> bool | None:
+    """For cache lines written before ``hit_token_limit`` was recorded: new tokens at the
+    budget (None where either is unknown)."""
+    budget = (rec.get("settings") or {}).get("max_new_tokens")
+    if rec.get("new_tokens") is None or not budget:
+        return None
+    return int(rec["new_tokens"]) >= int(budget)
 
 
 def check_batch_determinism(

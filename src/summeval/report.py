@@ -21,6 +21,7 @@ from summeval.results import (
     HEADLINE_COLUMNS,
     JUDGE_HEADER,
     MEASURES,
+    MIN_INTERVAL_N,
     SHORT,
     all_scores,
     format_f1,
@@ -30,6 +31,7 @@ from summeval.results import (
     measures_of,
     scale_of,
     significance_mark,
+    small_n_note,
     write_atomic,
 )
 from summeval.runs import Run
@@ -75,6 +77,7 @@ details.article > summary { cursor: pointer; }
 .articletext { white-space: pre-wrap; color: #333; background: #f7f7f7; padding: 0.5em; }
 img { max-width: 100%; }
 #search { width: 30em; padding: 0.3em; }
+.warning { background: #fff4ce; border-left: 4px solid #e0a800; padding: 0.3em 0.6em; }
 """
 
 
@@ -181,6 +184,15 @@ def _headline_table(run: Run) -> str:
     return "<h2>Headline checks</h2>" + _table(header, rows, "headline-checks")
 
 
+def _small_n(run: Run) -> str:
+    """A warning when some model x task was scored on too few articles for its interval."""
+    ns = [e.summary.get("n_scored") for e in run.entries if e.scored]
+    low = min((n for n in ns if n), default=None)
+    if low is None or low >= MIN_INTERVAL_N:
+        return ""
+    return f'<p class="warning"><b>Note:</b> {_e(small_n_note(low))}.</p>'
+
+
 def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
@@ -202,10 +214,11 @@ def _plots(run: Run) -> str:
             if scored
             else "<p>ROUGE n/a: no article has a reference for this task.</p>"
         )  # fmt: skip
+        refs = entries[0].reference_lengths()  # no box at 0 for a task without references
         lengths = length_boxes(
             f"{task}: lengths in words",
-            [*(e.model for e in entries), "references"],
-            [*(e.prediction_lengths() for e in entries), entries[0].reference_lengths()],
+            [*(e.model for e in entries), *(["references"] if refs else [])],
+            [*(e.prediction_lengths() for e in entries), *([refs] if refs else [])],
         )
         parts.append(f"<h3>{_e(task)}</h3>{bars}{_img(lengths, task)}")
     return "".join(parts)
@@ -279,6 +292,7 @@ def render(run: Run, max_articles: int = MAX_ARTICLES, chars: int = ARTICLE_CHAR
         "<h2>Scores</h2><p>ROUGE F1 on a 0-100 scale with its 95% bootstrap interval; "
         "▲/▼: significantly better/worse than the baseline (both paired tests p &lt; 0.05).</p>"
         + _scores_table(run)
+        + _small_n(run)
         + "".join(f"<p>Signature: <code>{_e(s)}</code></p>" for s in signatures)
         + "<h2>Paired significance (F1)</h2>"
         + _significance_table(run)

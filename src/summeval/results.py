@@ -41,6 +41,19 @@ SHORT = {
 }  # fmt: skip
 
 
+# Below this many scored articles a bootstrap interval or a p-value says little (from 1
+# article the interval has zero width and p = 1): tables, report and leaderboard say so.
+MIN_INTERVAL_N = 10
+
+
+def small_n_note(n: int) -> str:
+    """The warning shown beside scores computed on fewer than ``MIN_INTERVAL_N`` articles."""
+    return (
+        f"only {n} article(s) scored: with fewer than {MIN_INTERVAL_N}, intervals and p-values "
+        "say little (use more articles)"
+    )
+
+
 def scale_of(measure: str) -> float:
     """Tables show scores x100 (0-100), but judge ratings on their own 1-5 scale."""
     return 1.0 if measure.startswith("judge_") else 100.0
@@ -300,6 +313,7 @@ DATA_COLUMNS = (
     ("repeated_3", "repeated 3-grams %", 100, 1),
     ("empty", "empty %", 100, 1),
     ("truncated", "truncated %", 100, 1),
+    ("hit_token_limit", "at token limit %", 100, 1),
 )
 
 
@@ -339,6 +353,7 @@ HEADLINE_COLUMNS = (
     ("novel_1", "novel 1-grams %", 100, 1),
     ("novel_2", "novel 2-grams %", 100, 1),
     ("postprocessed", "post-processed %", 100, 1),
+    ("hit_token_limit", "at token limit %", 100, 1),
 )
 
 
@@ -416,7 +431,9 @@ def headline_check_lines(results: dict[str, dict[str, dict[str, Any]]]) -> list[
         f"max words {limits.get('max_words')}, max chars {limits.get('max_chars')}; "
         "≤ max words: the model's headline before post-processing cut it; = first "
         "sentence / first words: copies the article's lead verbatim; post-processed: a "
-        "prefix, extra lines, quotes or words had to be removed.",
+        "prefix, extra lines, quotes, a final full stop or words had to be removed (full "
+        "stop: the model wrote one); at token limit: generation stopped at max_new_tokens, "
+        "not by itself (n/a for the lead baseline).",
         "",
     ]
 
@@ -442,6 +459,17 @@ def render_csv(header: list[str], rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
+def _min_scored(results: dict[str, dict[str, dict[str, Any]]]) -> int | None:
+    """The fewest articles any scored model x task has (None when nothing was scored)."""
+    ns = [
+        s["n_scored"]
+        for by_task in results.values()
+        for s in by_task.values()
+        if s and s.get("n_scored")
+    ]
+    return min(ns) if ns else None
+
+
 def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: int) -> list[str]:
     """Scale, n, legend and the scoring signature of each task."""
     notes = [
@@ -450,6 +478,11 @@ def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: in
         "samples files.",
         f"n = articles scored; articles used: {articles_used}. n/a: no article had a "
         "reference for the task.",
+        *(
+            [f"Note: {small_n_note(min_n)}."]
+            if (min_n := _min_scored(results)) is not None and min_n < MIN_INTERVAL_N
+            else []
+        ),
         "▲/▼: significantly better/worse than the baseline (p < 0.05 in both paired tests).",
     ]
     signatures: dict[str, str] = {}

@@ -106,15 +106,17 @@ def score_task(
         "signature": corpus.signature,
         "article_set": article_set(ids, refs),
         "tokenizer_dropped": corpus.dropped_share,
-        "warnings": corpus.warnings,
+        "warnings": corpus.warnings + token_limit_warnings(task_run),
         "data_stats": corpus_stats(
             [s.prediction for s in samples],
             [articles.get(s.id) for s in samples],
             [s.references for s in samples],
             [s.truncated for s in samples],
+            [s.hit_token_limit for s in samples],
         ),
         "n_articles": len(samples),
         "n_truncated": sum(s.truncated for s in samples),
+        "n_hit_token_limit": sum(bool(s.hit_token_limit) for s in samples),
         "n_empty_predictions": sum(not s.prediction.strip() for s in samples),
         "new_tokens": sum(s.new_tokens or 0 for s in samples),
         "cache_hits": task_run.cache_hits,
@@ -127,7 +129,12 @@ def score_task(
         rows = []
         for sample in samples:
             sample.checks = headline_checks(
-                sample.prediction, articles.get(sample.id), sample.edits, max_words, max_chars
+                sample.prediction,
+                articles.get(sample.id),
+                sample.edits,
+                max_words,
+                max_chars,
+                sample.hit_token_limit,
             )
             rows.append(sample.checks)
         summary["headline_checks"] = {
@@ -157,6 +164,26 @@ def score_task(
         if rated is not None:
             summary["judge"] = rated
     return summary, per_article, judged
+
+
+HIT_LIMIT_WARN_SHARE = 0.10  # above this share of outputs cut by the budget, say so
+
+
+def token_limit_warnings(task_run: TaskRun) -> list[str]:
+    """One line when more than 10% of the outputs stopped at ``max_new_tokens`` rather than
+    ending by themselves: those outputs are likely cut mid-sentence."""
+    known = [s.hit_token_limit for s in task_run.samples if s.hit_token_limit is not None]
+    hits = sum(known)
+    if not known or hits / len(known) <= HIT_LIMIT_WARN_SHARE:
+        return []
+    budget = (task_run.settings or {}).get("max_new_tokens", "?")
+    return [
+        f"{hits} of {len(known)} outputs ({100 * hits / len(known):.0f}%) stopped at the "
+        f"token budget (max_new_tokens {budget}), not by themselves: they may be cut short. "
+        f"Raise tasks.{task_run.task}.generation.max_new_tokens if they are; if the model "
+        f"just does not stop (see raw_output in samples_{task_run.model}_{task_run.task}"
+        ".jsonl), a bigger budget changes nothing"
+    ]
 
 
 def missing_reference_lines(

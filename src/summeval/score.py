@@ -17,7 +17,7 @@ from typing import Any
 from summeval.errors import DataError
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.rouge import CorpusScores, RougeSettings, score_corpus
-from summeval.results import SHORT, format_stat
+from summeval.results import MIN_INTERVAL_N, SHORT, format_stat, small_n_note
 
 Items = list[tuple[str, list[str]]]
 
@@ -227,6 +227,9 @@ def as_text(scores: CorpusScores, stats: dict[str, Any], unscored: int) -> str:
         f"{'measure':<8} {'P':>6} {'R':>6} {'F1':>6}   {pct}% interval of F1",
     ]
     for m, r in scores.aggregate.items():
+        if r["fmeasure"] is None:  # no item had a reference
+            lines.append(f"{SHORT.get(m, m):<8} {'n/a':>6} {'n/a':>6} {'n/a':>6}   n/a")
+            continue
         lines.append(
             f"{SHORT.get(m, m):<8} {100 * r['precision']:6.2f} {100 * r['recall']:6.2f} "
             f"{100 * r['fmeasure']:6.2f}   [{100 * r['fmeasure_low']:.2f}, "
@@ -236,7 +239,10 @@ def as_text(scores: CorpusScores, stats: dict[str, Any], unscored: int) -> str:
         f"n = {scores.n} article(s)"
         + (f"; {unscored} without a reference not scored" if unscored else "")
         + "; scale 0-100"
+        + ("; n/a: no item has a reference (--refs, --refs-field)" if not scores.n else "")
     )
+    if 0 < scores.n < MIN_INTERVAL_N:
+        lines.append(small_n_note(scores.n))
 
     def fmt(key: str, scale: float = 1.0) -> str:
         return format_stat(stats, key, scale, 1)

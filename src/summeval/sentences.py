@@ -1,14 +1,17 @@
 """Offline sentence splitting, shared by the lead baseline and ROUGE-Lsum.
 
-nltk's Punkt algorithm with default (untrained) parameters plus a fixed list of English
-abbreviations: no model download (nltk's ``punkt_tab`` data is not needed), deterministic,
-and the same on every machine. Line breaks always end a sentence.
+The Punkt algorithm with default (untrained) parameters plus a fixed list of English
+abbreviations, as nltk's ``PunktSentenceTokenizer`` computes it (``summeval.punkt``, checked
+against nltk): no model download (nltk's ``punkt_tab`` data is not needed), deterministic,
+the same on every machine and nltk version, and no nltk import. Line breaks always end a
+sentence.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+import re
+
+from summeval.punkt import sentences
 
 SPLITTER_NAME = "punkt-untrained+abbrev"
 
@@ -18,23 +21,32 @@ inc ltd co corp plc bros no nos vs etc e.g i.e u.s u.k u.n a.m p.m jan feb mar a
 jun jul aug sep sept oct nov dec fig al approx dept est mt ft
 """
 ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
-
-
-@lru_cache(maxsize=1)
-def _tokenizer() -> Any:
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer  # 0.2 s: on use
-
-    params = PunktParameters()
-    params.abbrev_types = set(ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
+# Sentence-final full stops of several scripts (Latin, CJK, Devanagari, Urdu); not '...'.
+FULL_STOPS = (".", "\u3002", "\uff0e", "\u0964", "\u06d4")
+_INITIALISM = re.compile(r"\b(?:[^\W\d]\.){2,}$")  # "U.S.": its last period is not a full stop
 
 
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences; each line is split on its own."""
-    tok = _tokenizer()
     out: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
         if line:
-            out.extend(s.strip() for s in tok.tokenize(line) if s.strip())
+            out.extend(s.strip() for s in sentences(line, ABBREVIATIONS) if s.strip())
     return out
+
+
+def ends_with_full_stop(text: str) -> bool:
+    """Whether a text ends with one full stop (an ellipsis is not one)."""
+    text = text.rstrip(" \t\"'\u201d\u2019\u00bb)")
+    return text.endswith(FULL_STOPS) and not text.endswith(("..", "\u2026"))
+
+
+def strip_full_stop(text: str) -> str:
+    """``text`` without its final full stop; an initialism's ("the U.S.") is kept."""
+    stripped = text.rstrip()
+    if not ends_with_full_stop(stripped) or not stripped.endswith(FULL_STOPS):
+        return text
+    if _INITIALISM.search(stripped):
+        return text
+    return stripped[:-1].rstrip()

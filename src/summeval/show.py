@@ -95,6 +95,15 @@ def diff_entries(
     """The shared articles where a and b differ most in F1 of ``measure``."""
     fa, fb = a.fmeasure(measure), b.fmeasure(measure)
     shared = [i for i in fa if i in fb]
+    unscored = [e.label for e in (a, b) if not e.scored]
+    if unscored:  # n/a: the task has no references, nothing to rank by
+        raise DataError(
+            f"{' and '.join(unscored)} scored no article for the {a.task} task: it has no "
+            f"references, so its {SHORT.get(measure, measure)} is n/a",
+            where="summeval diff",
+            hint=f"set dataset.fields.{a.task} to the field holding {a.task} references and "
+            "rerun, or diff another --task",
+        )
     if not shared:
         raise DataError(
             f"{a.label} and {b.label} share no scored article for {measure}",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from summeval.config import ModelConfig, TaskConfig
 from summeval.data.cleaning import remove_controls
+from summeval.sentences import strip_full_stop
 
 # The instruction comes after the article: small instruction-tuned models follow it better
 # there, and truncation (which cuts only the article) can never remove it.
@@ -63,7 +64,8 @@ _CHAT_TOKENS = re.compile(
 _ROLE_LINE = re.compile(r"^\s*(assistant|model|system|user)\s*:?\s*$", re.IGNORECASE)
 _LEAD_IN = re.compile(
     r"^\s*(?:sure[,!.]?\s*)?(?:here(?:'s| is| are)\b[^:\n]{0,80}:|"
-    r"(?:summary|tl;?dr|in summary)\s*[:\-–]|headline\s*[:\-–]|title\s*[:\-–])\s*",
+    r"(?:summary|tl;?dr|in summary)\s*[:\-–]|(?:news\s+)?headline\s*[:\-–]|title\s*[:\-–]|"
+    r"(?:the\s+)?article\s*:|(?:reply|answer|response)\s*:)\s*",
     re.IGNORECASE,
 )
 _QUOTES = "\"'“”‘’«»`*_#"
@@ -101,8 +103,9 @@ def clean_headline(text: str, max_words: int = 20) -> str:
 
 def clean_headline_edits(text: str, max_words: int = 20) -> tuple[str, list[str]]:
     """``clean_headline`` and the edits it made: ``prefix`` (chat tokens, role lines or a
-    lead-in such as 'Headline:' removed), ``lines`` (only the first of several lines kept),
-    ``quotes`` (surrounding quotes or markup removed), ``cut`` (cut to ``max_words``)."""
+    lead-in such as 'Headline:' or 'The article:' removed), ``lines`` (only the first of
+    several lines kept), ``quotes`` (surrounding quotes or markup removed), ``stop`` (a final
+    full stop removed: headlines have none), ``cut`` (cut to ``max_words``)."""
     edits = []
     stripped = strip_chat_artefacts(text)
     if stripped != text.strip():
@@ -122,4 +125,8 @@ def clean_headline_edits(text: str, max_words: int = 20) -> tuple[str, list[str]
         words = words[:max_words]
         edits.append("cut")
     out = " ".join(words).strip(_QUOTES + " \t")
+    unstopped = strip_full_stop(out)  # what the headline ends with, once cut
+    if unstopped != out:
+        edits.append("stop")
+        out = unstopped
     return out, edits

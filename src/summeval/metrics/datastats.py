@@ -11,7 +11,9 @@ tokeniser, unstemmed); sentences come from the offline splitter. Per prediction:
 - ``repeated_1..3``: share of its n-grams that repeat an earlier n-gram of itself.
 
 Corpus values are means over predictions; ratios over predictions where they are defined
-(e.g. not for empty predictions), shares ``empty`` and ``truncated`` over all articles.
+(e.g. not for empty predictions), shares ``empty`` and ``truncated`` over all articles, and
+``hit_token_limit`` (generation stopped by the ``max_new_tokens`` budget, not by the model)
+over the predictions where the backend knows it (not the lead baseline).
 """
 
 from __future__ import annotations
@@ -88,14 +90,21 @@ def prediction_stats(prediction: str, article: str | None) -> dict[str, float | 
     return out
 
 
+def share_known(flags: Sequence[bool | None]) -> float | None:
+    """The share of True among the flags that are known (None: none is)."""
+    known = [bool(f) for f in flags if f is not None]
+    return sum(known) / len(known) if known else None
+
+
 def corpus_stats(
     predictions: Sequence[str],
     articles: Sequence[str | None] | None = None,
     references: Sequence[Sequence[str]] | None = None,
     truncated: Sequence[bool] | None = None,
+    hit_token_limit: Sequence[bool | None] | None = None,
 ) -> dict[str, Any]:
-    """Means of the per-prediction statistics, plus shares of empty predictions and truncated
-    inputs, and the mean reference length in words for comparison."""
+    """Means of the per-prediction statistics, plus shares of empty predictions, truncated
+    inputs and outputs cut by the token budget, and the mean reference length in words."""
     arts = articles if articles is not None else [None] * len(predictions)
     rows = [prediction_stats(p, a) for p, a in zip(predictions, arts, strict=True)]
     out: dict[str, Any] = {"n": len(rows)}
@@ -106,6 +115,8 @@ def corpus_stats(
     out["empty"] = sum(not p.strip() for p in predictions) / len(rows) if rows else None
     if truncated is not None:
         out["truncated"] = sum(map(bool, truncated)) / len(rows) if rows else None
+    if hit_token_limit is not None:
+        out["hit_token_limit"] = share_known(hit_token_limit)
     if references is not None:
         lengths = [len(words(r)) for refs in references for r in refs]
         out["reference_words"] = float(np.mean(lengths)) if lengths else None

@@ -5,9 +5,11 @@ headline fitted ``max_words`` before post-processing cut it, and fits ``max_char
 the model wrote one line; whether it ends with a full stop (headlines usually do not);
 whether it copies the article's first sentence, or the article's first N words, verbatim;
 its novel unigrams and bigrams against the article; and which post-processing edits it
-needed (``prefix``, ``lines``, ``quotes``, ``cut``), so a model that ignores the instruction
-shows it. Per model (``corpus_headline_checks``): means of the numbers, shares of the flags.
-Words are the ``unicode`` tokeniser's, lowercased (any script), as in the data statistics.
+needed (``prefix``, ``lines``, ``quotes``, ``stop``, ``cut``), so a model that ignores the
+instruction shows it; and whether generation stopped at the token budget (``hit_token_limit``,
+None for the lead baseline), the usual sign of a headline cut short. Per model
+(``corpus_headline_checks``): means of the numbers, shares of the flags. Words are the
+``unicode`` tokeniser's, lowercased (any script), as in the data statistics.
 """
 
 from __future__ import annotations
@@ -16,18 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from summeval.metrics.datastats import words
-from summeval.sentences import split_sentences
+from summeval.sentences import ends_with_full_stop, split_sentences
 
 DEFAULT_MAX_CHARS = 75
-EDITS = ("prefix", "lines", "quotes", "cut")
-# Sentence-final full stops of several scripts (Latin, CJK, Devanagari, Urdu); not '...'.
-FULL_STOPS = (".", "。", "．", "।", "۔")
-
-
-def ends_with_full_stop(text: str) -> bool:
-    """Whether a text ends with one full stop (an ellipsis is not one)."""
-    text = text.rstrip(" \t\"'”’»)")
-    return text.endswith(FULL_STOPS) and not text.endswith(("..", "…"))
+EDITS = ("prefix", "lines", "quotes", "stop", "cut")
 
 
 def _share_novel(pred: list[str], article: list[str], n: int) -> float | None:
@@ -44,8 +38,10 @@ def headline_checks(
     edits: Sequence[str] = (),
     max_words: int | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
+    hit_token_limit: bool | None = None,
 ) -> dict[str, Any]:
-    """The checks of one headline; article-based ones are None without the article."""
+    """The checks of one headline; article-based ones are None without the article. The full
+    stop is the model's (post-processing removes it: edit ``stop``)."""
     toks = words(prediction)
     out: dict[str, Any] = {
         "words": len(toks),
@@ -54,7 +50,8 @@ def headline_checks(
         and (max_words is None or len(prediction.split()) <= max_words),
         "within_max_chars": len(prediction) <= max_chars,
         "one_line": "lines" not in edits and "\n" not in prediction,
-        "full_stop": ends_with_full_stop(prediction),
+        "full_stop": "stop" in edits or ends_with_full_stop(prediction),
+        "hit_token_limit": hit_token_limit,
         "postprocessed": bool(edits),
         **{f"edit_{e}": e in edits for e in EDITS},
     }

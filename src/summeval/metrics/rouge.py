@@ -516,16 +516,16 @@ class CorpusScores:
 
 def aggregate(
     per_article: dict[str, np.ndarray], settings: RougeSettings
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, float | None]]:
     """Mean P/R/F per measure with the bootstrap interval of each (``<part>_low/_high``);
-    all measures share one set of resamples."""
+    all measures share one set of resamples. Without articles every value is None."""
     names = list(per_article)
     if not names:
         return {}
     stacked = np.concatenate([per_article[m] for m in names])  # (3 * measures, articles)
-    if stacked.shape[1] == 0:
-        zero = {f"{p}{s}": 0.0 for p in PARTS for s in ("", "_low", "_high")}
-        return {m: dict(zero) for m in names}
+    if stacked.shape[1] == 0:  # nothing scored: n/a (None), never a score of 0
+        none = {f"{p}{s}": None for p in PARTS for s in ("", "_low", "_high")}
+        return {m: dict(none) for m in names}
     means = bootstrap_means(stacked, settings.resamples, settings.resampler, settings.seed)
     out: dict[str, dict[str, float]] = {}
     for i, measure in enumerate(names):

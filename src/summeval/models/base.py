@@ -19,6 +19,9 @@ class Generation:
     article_tokens: int | None = None  # the article alone, before any cut
     truncated: bool = False
     new_tokens: int | None = None
+    # the new tokens reached max_new_tokens with no end of sequence (or stop string): the
+    # output is likely cut short; None where it does not apply (lead) or is not known
+    hit_token_limit: bool | None = None
     # rating prompts (LLM judge): probability of each choice as the first new token
     choice_probs: dict[str, float] | None = None
 

@@ -498,6 +498,9 @@ class HFBackend:
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         pad = self.tokenizer.pad_token_id
         counts = (new != pad).sum(dim=1).tolist() if pad is not None else [new.shape[1]] * len(new)
+        hit = self._hit_limit(new, gen_cfg, int(settings.get("max_new_tokens", 0)))
+        stops = settings.get("stop_strings") or []
+        hit = [h and not any(s in t for s in stops) for h, t in zip(hit, texts, strict=True)]
         return [
             Generation(
                 text=text,
@@ -506,10 +509,23 @@ class HFBackend:
                 article_tokens=p.article_tokens,
                 truncated=p.truncated,
                 new_tokens=int(count),
+                hit_token_limit=hit[i],
                 choice_probs=probs[i],
             )
             for i, (text, p, count) in enumerate(zip(texts, batch, counts, strict=True))
         ]
+
+    def _hit_limit(self, new: Any, gen_cfg: Any, max_new: int) -> list[bool]:
+        """Per row: did it write ``max_new`` tokens that are neither padding nor an end of
+        sequence? A row that ended (end-of-sequence token or stop string) has fewer."""
+        import torch
+
+        eos = gen_cfg.eos_token_id if gen_cfg.eos_token_id is not None else []
+        ends = [eos] if isinstance(eos, int) else list(eos)
+        if self.tokenizer.pad_token_id is not None:
+            ends.append(self.tokenizer.pad_token_id)
+        real = ~torch.isin(new, torch.tensor(ends, dtype=new.dtype, device=new.device))
+        return [bool(n >= max_new > 0) for n in real.sum(dim=1).tolist()]
 
     def _choice_probs(self, logits: Any, choices: tuple[str, ...]) -> list[dict[str, float]]:
         """Per row, the probability of each choice as the first new token (choices that are
@@ -548,11 +564,14 @@ class HFBackend:
 
         ids, mask = enc["input_ids"], enc["attention_mask"]
         width = ids.shape[1]
+        # the body alone: the prompt's logits are never read (and cost a vocabulary-sized
+        # row per token); the keys and values are those the whole model computes
+        body = getattr(self.model, "base_model", self.model)
         rows: list[list[tuple[Any, Any]]] = []
         for i in range(ids.shape[0]):
             length = int(mask[i].sum())
             row = ids[i : i + 1, width - length : width - 1]
-            layers = _cache_layers(self.model(input_ids=row, use_cache=True).past_key_values)
+            layers = _cache_layers(body(input_ids=row, use_cache=True).past_key_values)
             if layers is None:
                 return None
             rows.append(layers)

@@ -45,6 +45,7 @@ FAILS_TO_SET_ASIDE = 3  # consecutive failures before a server is set aside
 SET_ASIDE_S = 30.0
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
+NOTICE_EVERY_S = 15.0  # at most one "retrying" / "still waiting" line per this many seconds
 # decoding keys the OpenAI API has; the others go in extra_body where the server takes them
 _API_KEYS = {"max_new_tokens": "max_tokens", "temperature": "temperature", "top_p": "top_p"}
 _EXTRA_KEYS = ("top_k", "repetition_penalty", "min_new_tokens")
@@ -153,6 +154,8 @@ class OpenAIBackend:
         self._tokenizer: Any = None
         self._server_tokenize: bool | None = None
         self.stats = RequestStats()
+        self._notice = _Notice(f"summeval: {self.key}: ")
+        self._in_flight: dict[int, float] = {}  # request -> when it was sent (monotonic)
         self.info = ModelInfo(
             backend="openai",
             model=cfg.model,
@@ -455,13 +458,30 @@ class OpenAIBackend:
                     return
                 on_done(p, gen)
 
+        watch = asyncio.create_task(self._watch_slow())
         try:
             await asyncio.gather(*(one(p) for p in batch))
         finally:
+            watch.cancel()
             await self._close_clients()
             self.info.details["requests"] = self.stats.to_dict()
         if failed:
             raise failed[0]
+
+    async def _watch_slow(self) -> None:
+        """Say so (rate-limited) while a request has waited over half of ``timeout_s``, so a
+        slow server never leaves the run silent for minutes."""
+        while True:
+            await asyncio.sleep(min(1.0, self.cfg.timeout_s / 4))
+            if not self._in_flight:
+                continue
+            waited = time.monotonic() - min(self._in_flight.values())
+            if waited > self.cfg.timeout_s / 2:
+                self._notice.say(
+                    "slow",
+                    f"waiting on the server: {len(self._in_flight)} request(s) in flight, the "
+                    f"oldest for {waited:.0f} s (timeout_s {self.cfg.timeout_s:g})",
+                )
 
     def _fresh_clients(self) -> None:
         from openai import AsyncOpenAI
@@ -495,8 +515,9 @@ class OpenAIBackend:
             server.outstanding += 1
             self.stats.requests += 1
             started = time.monotonic()
+            self._in_flight[id(p)] = started
             try:
-                text, usage, top = await self._send(server, request, body)
+                text, usage, top, finish = await self._send(server, request, body)
             except APIStatusError as exc:
                 if exc.status_code != 429 and exc.status_code < 500:
                     self.stats.failures += 1
@@ -519,13 +540,21 @@ class OpenAIBackend:
                     article_tokens=p.article_tokens,
                     truncated=p.truncated,
                     new_tokens=usage[1],
+                    # the server says why it stopped: "length" is the max_tokens budget
+                    hit_token_limit=None if finish is None else finish == "length",
                     choice_probs=choice_probs(top, choices) if choices else None,
                 )
             finally:
                 server.outstanding -= 1
+                self._in_flight.pop(id(p), None)
             if attempt == self.cfg.max_retries:
                 break
             self.stats.retries += 1
+            self._notice.say(
+                "retry",
+                f"retrying article '{p.article.id}' ({last}); {self.stats.retries} "
+                f"retr{'y' if self.stats.retries == 1 else 'ies'} so far",
+            )
             backoff = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt) * random.uniform(0.5, 1.5)
             await asyncio.sleep(max(backoff, wait or 0.0))
         self.stats.failures += 1
@@ -547,8 +576,9 @@ class OpenAIBackend:
 
     async def _send(
         self, server: Server, request: Any, body: dict[str, Any]
-    ) -> tuple[str, tuple[int | None, int | None], dict[str, float] | None]:
-        """One HTTP request; faults worth retrying become ``_Retryable``."""
+    ) -> tuple[str, tuple[int | None, int | None], dict[str, float] | None, str | None]:
+        """One HTTP request: the text, token counts, first-token log-probabilities and the
+        finish reason; faults worth retrying become ``_Retryable``."""
         from openai import APIConnectionError, APIResponseValidationError, APITimeoutError
 
         kwargs = dict(body)
@@ -564,6 +594,7 @@ class OpenAIBackend:
                 )
                 text = resp.choices[0].text
             top = first_token_logprobs(resp.choices[0]) if "logprobs" in body else None
+            finish = getattr(resp.choices[0], "finish_reason", None)
         except APITimeoutError:
             raise _Retryable(f"timed out after {self.cfg.timeout_s:g} s (timeout_s)") from None
         except APIConnectionError as exc:
@@ -580,7 +611,7 @@ class OpenAIBackend:
             if usage is not None
             else (None, None)
         )
-        return text, counts, top
+        return text, counts, top, finish if isinstance(finish, str) else None
 
     def free_memory(self) -> None:
         return None
@@ -615,6 +646,20 @@ def choice_probs(top: dict[str, float] | None, choices: tuple[str, ...]) -> dict
         if key in out:
             out[key] += math.exp(logprob)
     return out
+
+
+class _Notice:
+    """Per kind of notice, one stderr line at most every ``NOTICE_EVERY_S`` seconds."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.last: dict[str, float] = {}
+
+    def say(self, kind: str, text: str) -> None:
+        now = time.monotonic()
+        if now - self.last.get(kind, -NOTICE_EVERY_S) >= NOTICE_EVERY_S:
+            self.last[kind] = now
+            print(self.prefix + text, file=sys.stderr, flush=True)
 
 
 class _Pacer:
