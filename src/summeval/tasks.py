@@ -104,8 +104,9 @@ def clean_headline(text: str, max_words: int = 20) -> str:
 def clean_headline_edits(text: str, max_words: int = 20) -> tuple[str, list[str]]:
     """``clean_headline`` and the edits it made: ``prefix`` (chat tokens, role lines or a
     lead-in such as 'Headline:' or 'The article:' removed), ``lines`` (only the first of
-    several lines kept), ``quotes`` (surrounding quotes or markup removed), ``stop`` (a final
-    full stop removed: headlines have none), ``cut`` (cut to ``max_words``)."""
+    several lines kept), ``quotes`` (surrounding quotes or markup removed), ``cut`` (cut to
+    ``max_words``), ``stop`` (the headline's final full stop removed: headlines have none; a
+    cut that ends after a full stop loses it too, as part of the cut)."""
     edits = []
     stripped = strip_chat_artefacts(text)
     if stripped != text.strip():
@@ -126,7 +127,6 @@ def clean_headline_edits(text: str, max_words: int = 20) -> tuple[str, list[str]
         edits.append("cut")
     out = " ".join(words).strip(_QUOTES + " \t")
     unstopped = strip_full_stop(out)  # what the headline ends with, once cut
-    if unstopped != out:
+    if unstopped != out and "cut" not in edits:  # the model ended its headline with one
         edits.append("stop")
-        out = unstopped
-    return out, edits
+    return unstopped, edits
