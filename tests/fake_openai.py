@@ -9,7 +9,9 @@ requests, deterministic answers (the first words of the article, so ROUGE scores
 ``429`` (with ``Retry-After: <retry_after>``), ``500``, ``400``, ``slow`` (waits ``slow_s``
 before answering), ``malformed`` (200 with broken JSON) or ``drop`` (closes the connection
 without an answer). ``/tokenize`` and ``/detokenize`` split on whitespace
-(``tokenize=False`` answers them 404).
+(``tokenize=False`` answers them 404); ``tokenize_plan`` holds actions for those calls first
+(``503``: "Loading model", as a restarting llama.cpp answers). ``die_after=N``: after its Nth
+completion answer the server stops listening, as a killed server would.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class FakeOpenAI:
         delay_s: float = 0.0,
         tokenize: bool = True,
         model: str = MODEL,
+        tokenize_plan: list[str] | None = None,
+        die_after: int | None = None,
     ) -> None:
         self.plan = list(plan or [])
         self.default = default
@@ -67,6 +71,12 @@ class FakeOpenAI:
         self.delay_s = delay_s
         self.tokenize = tokenize
         self.model = model
+        self.tokenize_plan = list(tokenize_plan or [])
+        self.tokenize_calls = 0
+        self.die_after = die_after
+        self.answered = 0
+        self.stopped = False
+        self._url = ""
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []  # completion requests: path, headers, body
         self.actions: list[str] = []
@@ -76,8 +86,7 @@ class FakeOpenAI:
 
     @property
     def url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return self._url
 
     def __enter__(self) -> FakeOpenAI:
         fake = self
@@ -98,17 +107,33 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _gone(self) -> bool:
+                """A stopped server answers nothing, even on a connection kept alive."""
+                if fake.stopped:
+                    self.close_connection = True
+                    self.connection.close()
+                return fake.stopped
+
             def do_GET(self) -> None:
+                if self._gone():
+                    return
                 if self.path.rstrip("/").endswith("/v1/models"):
                     self._send(200, {"object": "list", "data": [{"id": fake.model}]})
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
             def do_POST(self) -> None:
+                if self._gone():
+                    return
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if self.path in ("/tokenize", "/detokenize"):
-                    if not fake.tokenize:
+                    with fake.lock:
+                        fake.tokenize_calls += 1
+                        action = fake.tokenize_plan.pop(0) if fake.tokenize_plan else "ok"
+                    if action == "503":
+                        self._send(503, {"error": {"message": "Loading model", "code": 503}})
+                    elif not fake.tokenize:
                         self._send(404, {"error": {"message": "no such endpoint"}})
                     elif self.path == "/tokenize":
                         words = body.get("content", "").split()
@@ -129,6 +154,10 @@ class FakeOpenAI:
                 finally:
                     with fake.lock:
                         fake.in_flight -= 1
+                        fake.answered += 1
+                        die = fake.die_after is not None and fake.answered == fake.die_after
+                    if die:  # stop listening, from another thread (serve_forever runs here)
+                        threading.Thread(target=fake.stop, daemon=True).start()
 
             def _act(self, action: str, body: dict[str, Any]) -> None:
                 if fake.delay_s:
@@ -194,10 +223,19 @@ class FakeOpenAI:
 
         self._httpd = Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        self._url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        self.stopped = False
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
+    def stop(self) -> None:
+        """Stop answering and listening (a killed server: connections are refused)."""
+        with self.lock:
+            httpd, self._httpd = self._httpd, None
+            self.stopped = True  # open keep-alive connections are dropped from now on
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+
     def __exit__(self, *exc: Any) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+        self.stop()

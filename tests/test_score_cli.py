@@ -186,3 +186,19 @@ def test_per_article_file(tmp_path, jsonl, run_cli):
     assert r1["precision"] == pytest.approx(2 / 3) and r1["recall"] == 1.0
     assert r1["fmeasure"] == pytest.approx(0.8)
     assert rows[1]["scores"] is None  # no reference: not scored
+
+
+def test_score_language_selects_the_profile_as_run_does(tmp_path, run_cli):
+    preds, refs = tmp_path / "p.txt", tmp_path / "r.txt"
+    preds.write_text("北京今天下雨了，很多人带伞。\n")
+    refs.write_text("北京下雨，人们带伞出门。\n")
+    code, _, err = run_cli("score", preds, "--refs", refs, "--profile", "multilingual")
+    assert code == 2 and "--language" in err  # no language: refused, never scored as English
+    code, out, err = run_cli("score", preds, "--refs", refs, "--language", "zh")
+    assert code == 0, err
+    assert "profile:multilingual" in out and "lang:zh" in out and "seg:jieba" in out
+    code, out, _ = run_cli("score", preds, "--refs", refs, "--language", "fr", "--json")
+    assert json.loads(out)["signature"].startswith("rouge|profile:multilingual")
+    code, out, err = run_cli("score", preds, "--refs", refs)  # English profile on Chinese
+    assert code == 0 and "dropped 100.0% of letters" in err and "--language" in err
+    assert "dataset.language" not in err

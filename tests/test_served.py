@@ -184,6 +184,124 @@ def test_outputs_cut_by_max_tokens_are_flagged_from_finish_reason(tmp_path):
     assert "served/headline" not in proc.stderr
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("fault", ["wrong model id", "server down"])
+def test_a_rerun_that_cannot_reach_its_model_leaves_the_old_run_folder_as_it_was(tmp_path, fault):
+    """Everything that can fail on a served model is checked before the folder is touched:
+    GET /v1/models on the servers, and the model id among them."""
+    with FakeOpenAI() as server:
+        cfg = _config(tmp_path, server.url, n=3)
+        data = yaml.safe_load(cfg.read_text())
+        data["output"]["report"] = True
+        cfg.write_text(yaml.safe_dump(data))
+        assert _run(tmp_path, cfg).returncode == 0
+        before = _folder_bytes(tmp_path / "results" / "r")
+        assert "report.html" in before
+        data["models"][1]["cache_namespace"] = "v2"  # new keys: generations are needed
+        if fault == "wrong model id":
+            data["models"][1]["model"] = "fake-modle"
+        else:
+            data["models"][1]["base_url"] = f"http://127.0.0.1:{_free_port()}/v1"
+        cfg.write_text(yaml.safe_dump(data))
+        proc = _run(tmp_path, cfg)
+    code, words = (2, "does not serve 'fake-modle'") if fault == "wrong model id" else (
+        3, "no server can be reached")  # fmt: skip
+    assert proc.returncode == code, proc.stderr
+    assert words in proc.stderr and "Traceback" not in proc.stderr
+    assert "it serves: fake-model" in proc.stderr or fault == "server down"
+    assert _folder_bytes(tmp_path / "results" / "r") == before  # not one byte changed
+
+
+def test_a_served_judge_that_cannot_be_reached_stops_before_the_folder(tmp_path):
+    with FakeOpenAI() as server:
+        cfg = _config(tmp_path, server.url, n=2)
+        data = yaml.safe_load(cfg.read_text())
+        data["metrics"] = {"judge": {"model": {
+            "name": "judge", "backend": "openai", "model": MODEL, "max_retries": 0,
+            "base_url": f"http://127.0.0.1:{_free_port()}/v1"}}}  # fmt: skip
+        cfg.write_text(yaml.safe_dump(data))
+        proc = _run(tmp_path, cfg)
+        assert server.requests == []  # nothing generated for a run that cannot be judged
+    assert proc.returncode == 3, proc.stderr
+    assert (
+        "metrics.judge.model.base_url" in proc.stderr and "no server can be reached" in proc.stderr
+    )
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_dead_server_in_the_list_is_set_aside_and_the_live_one_serves(tmp_path):
+    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    with FakeOpenAI() as live:
+        cfg = _config(tmp_path, [dead, live.url], n=4, max_input_tokens=64)
+        proc = _run(tmp_path, cfg)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{dead} set aside: cannot reach it" in proc.stderr
+    assert len(live.requests) == 8 and live.tokenize_calls > 0  # /tokenize on the live one
+    assert _results(tmp_path)["results"]["served"]["headline"]["n_scored"] == 4
+
+
+def test_a_server_that_dies_mid_run_is_set_aside_and_the_run_carries_on(tmp_path):
+    """Two servers; the first stops listening after two answers (in the summary task): its
+    requests and the headline task's /tokenize calls go to the second, nothing is lost."""
+    with FakeOpenAI(die_after=2) as first, FakeOpenAI() as second:
+        cfg = _config(tmp_path, [first.url, second.url], n=6, max_input_tokens=64,
+                      max_concurrency=1)  # fmt: skip
+        proc = _run(tmp_path, cfg)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert first.answered == 2 and len(second.requests) == 12 - 2
+    assert "internal error" not in proc.stderr
+    records = _cache_records(tmp_path)
+    assert len(records) == 12 and len({r["key"] for r in records}) == 12
+
+
+def test_tokenize_loading_is_retried_not_a_silent_switch_to_characters(tmp_path):
+    """A restarting llama.cpp answers /tokenize with 503 "Loading model" for a while: the
+    counts wait for it (same prompts as an uninterrupted run), never fall back silently."""
+    with FakeOpenAI() as server:
+        cfg = _config(tmp_path, server.url, n=4, max_input_tokens=12)
+        assert _run(tmp_path, cfg).returncode == 0
+        steady = {r["key"]: r["prompt"] for r in _cache_records(tmp_path)}
+    (tmp_path / "gen").rename(tmp_path / "gen-steady")
+    with FakeOpenAI(tokenize_plan=["503", "503", "503"]) as server:
+        cfg = _config(tmp_path, server.url, n=4, max_input_tokens=12)
+        proc = _run(tmp_path, cfg)
+    assert proc.returncode == 0, proc.stderr
+    assert "retrying /tokenize (HTTP 503: Loading model)" in proc.stderr
+    assert {r["key"]: r["prompt"] for r in _cache_records(tmp_path)} == steady
+    assert _results(tmp_path)["models"]["served"]["truncation"] == "server"
+
+
+def test_a_server_without_tokenize_is_said_recorded_and_keyed(tmp_path):
+    """Cutting at 4 characters a token sends other prompts than cutting by the server's
+    count: the run says so, records it, and keys the cache by it."""
+    runs = {}
+    for name, fake in (("counted", FakeOpenAI()), ("chars", FakeOpenAI(tokenize=False))):
+        folder = tmp_path / name
+        folder.mkdir()
+        with fake as server:
+            proc = _run(folder, _config(folder, server.url, n=2, max_input_tokens=12))
+            assert proc.returncode == 0, proc.stderr
+            assert len(server.requests) == 4
+        runs[name] = (proc.stderr, _results(folder), _cache_records(folder))
+    stderr, res, records = runs["chars"]
+    assert "the server has no /tokenize: articles are cut to max_input_tokens at 4" in stderr
+    assert res["models"]["served"]["truncation"] == "chars:4"
+    assert runs["counted"][1]["models"]["served"]["truncation"] == "server"
+    assert "no /tokenize" not in runs["counted"][0]
+    counted = {r["key"]: r["prompt"] for r in runs["counted"][2]}
+    chars = {r["key"]: r["prompt"] for r in records}
+    assert not set(counted) & set(chars) and set(counted.values()) != set(chars.values())
+
+
 def test_client_error_fails_at_once_with_one_line(tmp_path):
     with FakeOpenAI(default="400") as server:
         proc = _run(tmp_path, _config(tmp_path, server.url))

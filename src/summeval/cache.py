@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 CACHE_FORMAT = 1
 
@@ -193,19 +193,45 @@ def cache_summary(root: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-_OWN_FILE = re.compile(r"^[0-9a-f]{24}(\.jsonl|\.info\.json|\.jsonl\.lock|\.jsonl\.lock\.owner)$")
+_OWN_FILE = re.compile(r"^([0-9a-f]{24})(\.jsonl|\.info\.json|\.jsonl\.lock|\.jsonl\.lock\.owner)$")
+_LOCK_SUFFIXES = (".jsonl.lock", ".jsonl.lock.owner")
 
 
-def clear_generations(root: Path | None = None) -> list[Path]:
-    """Delete summeval's own cache files (``<fingerprint>.jsonl``, ``.info.json`` and their
-    locks) and nothing else: the folder may be one the user keeps other files in
-    (``$SUMMEVAL_GENERATION_CACHE``). Return the files removed."""
+def clear_generations(root: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """Delete summeval's own cache files (``<fingerprint>.jsonl`` and ``.info.json``) and
+    nothing else: the folder may be one the user keeps other files in
+    (``$SUMMEVAL_GENERATION_CACHE``). A model whose cache lock a running process holds is
+    left alone, and so are the lock files themselves (deleting one that is held, or waited
+    on, would let a second process generate beside the first). Return the files removed and
+    the lock files of the caches skipped because they are in use."""
     folder = generations_folder(root)
     if not folder.is_dir():
-        return []
-    removed = []
+        return [], []
+    by_model: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
-        if path.is_file() and _OWN_FILE.match(path.name):
-            path.unlink()
-            removed.append(path)
-    return removed
+        match = _OWN_FILE.match(path.name)
+        if path.is_file() and match and not path.name.endswith(_LOCK_SUFFIXES):
+            by_model.setdefault(match.group(1), []).append(path)
+    removed: list[Path] = []
+    busy: list[Path] = []
+    for fingerprint, files in by_model.items():
+        lock_path = folder / f"{fingerprint}.jsonl.lock"
+        lock = FileLock(str(lock_path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            busy.append(lock_path)
+            continue
+        try:
+            for path in files:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        finally:
+            lock.release()
+    return removed, busy
+
+
+def is_cache_file(path: Path) -> bool:
+    """One of summeval's own files in the generation cache folder (generations, model info,
+    locks); anything else there is the user's."""
+    return bool(_OWN_FILE.match(path.name))

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import shlex
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,11 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     score.add_argument(
         "--profile",
-        default="rouge155",
         choices=["rouge155", "rouge-score", "hf", "multilingual"],
-        help="rouge155 (default): ROUGE-1.5.5; rouge-score: google's rouge-score; "
-        "hf: the transformers summarisation example; multilingual: XL-Sum's scorer, for any "
-        "language (see docs/rouge.md)",
+        help="rouge155 (default; multilingual when --language is not English): ROUGE-1.5.5; "
+        "rouge-score: google's rouge-score; hf: the transformers summarisation example; "
+        "multilingual: XL-Sum's scorer, for any language given with --language (see "
+        "docs/rouge.md)",
     )
     score.add_argument(
         "--multi-ref", choices=["pooled", "max", "mean"], help="how several references combine"
@@ -124,8 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--language",
         metavar="ISO",
-        help="language of the texts (fr, ar, hi, zh, ...); with --profile multilingual: its "
-        "Snowball stemmer and word segmenter",
+        help="language of the texts (fr, ar, hi, zh, ...): a language other than English "
+        "selects the multilingual profile (its Snowball stemmer and word segmenter), as "
+        "dataset.language does for run",
     )
     score.add_argument(
         "--tokenizer", choices=["rouge155", "rouge-score", "unicode"], help="override the profile's"
@@ -402,14 +405,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg = _load_config(args.config, overrides)
     from summeval.run import RunOptions, dry_run, execute
 
-    name = args.run_name or run_name_for(cfg, args.config)
-    if args.run_name:
-        from summeval.config import safe_file_name
-
-        try:
-            safe_file_name(args.run_name)
-        except ValueError as err:
-            raise UserError(str(err), where=f"--run-name '{args.run_name}'") from None
+    name = run_name_for(cfg, args.config, args.run_name)
     options = RunOptions(
         use_cache=not args.no_cache,
         check_determinism=max(0, args.check_determinism),
@@ -443,9 +439,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from summeval.results import write_atomic
     from summeval.score import as_json, as_text, per_article_lines, score_files
 
+    profile = args.profile or (  # as run does with dataset.language
+        "multilingual" if args.language and args.language.split("-")[0] != "en" else "rouge155"
+    )
+    if profile == "multilingual" and not args.language:
+        raise UserError(
+            "--profile multilingual needs the texts' language (its stemmer and word "
+            "segmenter depend on it)",
+            where="summeval score",
+            hint="add --language, e.g. --language zh (or en)",
+        )
     try:
         settings = settings_for(
-            args.profile,
+            profile,
             measures=[t.strip() for t in args.types.split(",") if t.strip()],
             multi_ref=args.multi_ref,
             stem=False if args.no_stem else None,
@@ -467,6 +473,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         settings,
         pred_field=args.pred_field,
         refs_field=args.refs_field,
+        language_key="--language",
     )
     scores, stats, unscored = result.scores, result.stats, result.unscored
     for path, field in result.fields.items():
@@ -516,11 +523,25 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _readable(run: Any) -> Iterator[None]:
+    """A run file read on demand (``articles.jsonl``) that is broken: one line, as compare
+    gives, naming the folder."""
+    from summeval.runs import RunProblem
+
+    try:
+        yield
+    except RunProblem as err:
+        raise UserError(str(err), where=str(run.path), hint="rerun the run to rewrite it") from None
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
     from summeval.runs import resolve_run
     from summeval.show import show_article, terminal_safe
 
-    print(terminal_safe(show_article(resolve_run(args.run), args.article, args.chars)), end="")
+    run = resolve_run(args.run)
+    with _readable(run):
+        print(terminal_safe(show_article(run, args.article, args.chars)), end="")
     return 0
 
 
@@ -537,24 +558,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from summeval.runs import resolve_run
 
     run = resolve_run(args.run)
-    path = write_report(
-        run, Path(args.output) if args.output else None, max_articles=args.max_articles
-    )
+    with _readable(run):
+        path = write_report(
+            run, Path(args.output) if args.output else None, max_articles=args.max_articles
+        )
     print(f"summeval: wrote {path}", file=sys.stderr)
     return 0
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from summeval.cache import cache_summary, clear_generations, generations_folder
+    from summeval.cache import cache_summary, clear_generations, generations_folder, is_cache_file
+    from summeval.locks import describe_owner
 
     folder = generations_folder()
     if args.action == "clear":
-        removed = clear_generations()
-        kept = sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+        removed, busy = clear_generations()
+        kept = sum(not is_cache_file(p) for p in folder.iterdir()) if folder.is_dir() else 0
         print(
             f"removed {len(removed)} summeval cache file(s) from {folder}"
             + (f"; {kept} other file(s) there left alone" if kept else "")
         )
+        for lock in busy:
+            print(
+                f"skipped {lock.name[: -len('.jsonl.lock')]}: a running summeval process "
+                f"{describe_owner(lock)} is generating with it; clear again when it has finished"
+            )
         return 0
     entries = cache_summary()
     print(f"generation cache: {folder}")
@@ -590,7 +618,22 @@ def os_error_line(err: OSError) -> str | None:
     if hint is None:
         return None
     path = err.filename or getattr(err, "filename2", None)
+    if path and err.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and _in_cache(str(path)):
+        hint = (
+            f"{os.strerror(err.errno or 0).lower()}; set $SUMMEVAL_GENERATION_CACHE (or "
+            "$SUMMEVAL_CACHE) to a writable folder, or run with --no-cache"
+        )
     return f"{path}: {hint}" if path else hint
+
+
+def _in_cache(path: str) -> bool:
+    """Whether a path is in summeval's cache folders (not the results folder)."""
+    from summeval.cache import cache_root, generations_folder
+
+    here = Path(path).absolute()
+    return any(
+        here.is_relative_to(folder.absolute()) for folder in (cache_root(), generations_folder())
+    )
 
 
 def _silence_stdout() -> None:
@@ -616,7 +659,10 @@ def _cmd_meta_eval(args: argparse.Namespace) -> int:
         )
     dims = [d.strip() for d in args.human.split(",")] if args.human else None
     rouge = [m for m in names if m in ALL_MEASURES]
-    settings = settings_for(args.profile, measures=rouge or ["rouge1"], resamples=1)
+    try:
+        settings = settings_for(args.profile, measures=rouge or ["rouge1"], resamples=1)
+    except ValueError as err:
+        raise UserError(str(err), where="--profile", hint="meta-eval scores English text") from None
     judged = read_judged(Path(args.file), dims)
     doc = meta_evaluate(
         judged,
@@ -681,17 +727,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: a normal end
         _silence_stdout()
         return 0
-    except OSError as err:
-        if debug:
-            raise
-        line = os_error_line(err)
-        if line is None:
-            raise
-        print(f"summeval: error: {line}", file=sys.stderr)
-        return EXIT_USER_ERROR
     except Exception as err:  # an internal error: short by default, full with --debug
         if debug:
             raise
+        line = os_error_line(err) if isinstance(err, OSError) else None
+        if line is not None:  # a file-system error the user can fix
+            print(f"summeval: error: {line}", file=sys.stderr)
+            return EXIT_USER_ERROR
         msg = " ".join(str(err).split())[:300]
         print(
             f"summeval: internal error: {err.__class__.__name__}: {msg} (rerun with --debug "

@@ -533,6 +533,10 @@ def read_config_text(path: str | Path) -> str:
         raise ConfigError("config file not found", where=str(p), hint="check the path")
     if p.is_dir():
         raise ConfigError("is a folder, not a config file", where=str(p), hint="pass a .yaml file")
+    if not p.is_file():  # /dev/zero never ends, a FIFO blocks
+        raise ConfigError(
+            "not a regular file (a device, FIFO or socket)", where=str(p), hint="pass a .yaml file"
+        )
     try:
         return p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -643,9 +647,26 @@ def load_config(
     return config
 
 
-def run_name_for(config: SummevalConfig, config_path: str | Path) -> str:
-    """The run folder's name: ``output.run_name`` or the config file's stem."""
-    return config.output.run_name or Path(config_path).stem
+def run_name_for(
+    config: SummevalConfig, config_path: str | Path, run_name: str | None = None
+) -> str:
+    """The run folder's name: ``run_name`` (``--run-name``), else ``output.run_name``, else
+    the config file's stem; whichever it is, it must be one safe folder name (a config file
+    named ``...yaml`` has the stem ``..``, which would point at the results folder's parent)."""
+    if run_name:
+        name, where = run_name, f"--run-name '{run_name}'"
+    elif config.output.run_name:
+        name, where = config.output.run_name, "output.run_name"
+    else:
+        name, where = Path(config_path).stem, f"{config_path} (its file name names the run)"
+    try:
+        return safe_file_name(name)
+    except ValueError as err:
+        raise ConfigError(
+            f"run name '{name}': {err}",
+            where=where,
+            hint="rename the file, or set output.run_name or --run-name",
+        ) from None
 
 
 def dump_config(config: SummevalConfig) -> str:

@@ -167,6 +167,22 @@ def _cache_keys(
     }
 
 
+def count_misses(
+    backend: Backend,
+    spec: TaskSpec,
+    articles: list[Article],
+    cache: GenerationCache | None,
+    max_input: int | None,
+) -> int:
+    """How many articles this backend would have to generate for the task (all of them when
+    it does not cache, or the cache is off); reads the cache, contacts nothing."""
+    if cache is None or not cache.enabled or not backend.cacheable:
+        return len(articles)
+    keys = _cache_keys(backend, spec, articles, cache, max_input)
+    stored = cache.load()
+    return sum(keys[a.id] not in stored for a in articles)
+
+
 def plan_task(
     backend: Backend,
     spec: TaskSpec,

@@ -71,6 +71,14 @@ class Judge:
         with self._own_keys():
             self._ready()
 
+    def preflight(self) -> None:
+        """A served judge's servers, checked as a served model's are (before the folder)."""
+        with self._own_keys():
+            self._ready()
+            check = getattr(self.backend, "preflight", None)
+            if check is not None:
+                check()
+
     @contextmanager
     def _own_keys(self) -> Iterator[None]:
         """Errors about the judge model name the judge's config keys, not a model's."""

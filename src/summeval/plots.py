@@ -34,7 +34,7 @@ def _memo(kind: str, payload: Any, draw: Callable[[], bytes]) -> bytes:
         return path.read_bytes()
     except OSError:
         pass
-    data = draw()
+    data = _plain_text(draw)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -43,6 +43,15 @@ def _memo(kind: str, payload: Any, draw: Callable[[], bytes]) -> bytes:
     except OSError:
         pass  # a read-only cache only costs drawing again
     return data
+
+
+def _plain_text(draw: Callable[[], bytes]) -> bytes:
+    """Draw with every label as plain text: labels are model and run names, and a '$' in
+    one must print as '$', not start TeX math (names like 'm$_{a$' make mathtext raise)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return draw()
 
 
 def _pyplot():

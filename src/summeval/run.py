@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -17,10 +18,10 @@ import numpy as np
 
 from summeval import __version__
 from summeval.cache import GenerationCache, generations_folder, model_fingerprint
-from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config
+from summeval.config import TASK_NAMES, ModelConfig, SummevalConfig, dump_config, run_name_for
 from summeval.data import Article, load_articles
-from summeval.errors import ServiceError
-from summeval.generate import TaskRun, generate_task, plan_task
+from summeval.errors import ServiceError, UserError
+from summeval.generate import TaskRun, count_misses, generate_task, plan_task
 from summeval.judge import Judge
 from summeval.locks import generation_lock, run_folder_lock
 from summeval.metrics.bertscore import aggregate
@@ -241,6 +242,53 @@ def _backend_and_cache(
     return backend, cache
 
 
+def preflight(
+    config: SummevalConfig,
+    prepared: dict[str, tuple[Any, GenerationCache]],
+    articles: list[Article],
+    enabled: list[str],
+) -> bool:
+    """What can fail on a server or the cache is checked before the run folder is touched
+    (``GET /v1/models``, ``/tokenize``, a writable generation cache), for the models that
+    have generations to make: a rerun served wholly from the cache needs neither. Returns
+    whether any model has generations to make."""
+    needed = False
+    for model_cfg in config.models:
+        backend, cache = prepared[model_cfg.name]
+        if not backend.cacheable:  # the lead baseline: nothing to reach, nothing to store
+            continue
+        specs = [
+            task_spec(t, config.tasks.get(t), model_cfg) for t in model_cfg.tasks if t in enabled
+        ]
+        if not any(
+            count_misses(backend, spec, articles, cache, model_cfg.max_input_tokens)
+            for spec in specs
+        ):
+            continue
+        needed = True
+        if cache.enabled and backend.cacheable:
+            check_writable_cache(cache.path.parent)
+        check = getattr(backend, "preflight", None)
+        if check is not None:
+            check()
+    return needed
+
+
+def check_writable_cache(folder: Path) -> None:
+    """The generation cache must take new lines before anything is generated or the run
+    folder written: a read-only cache found later would lose the generations made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UserError(
+            f"the generation cache cannot be written ({exc.strerror or exc})",
+            where=str(folder),
+            hint="set $SUMMEVAL_GENERATION_CACHE to a writable folder, or run with --no-cache",
+        ) from None
+
+
 def run_model(
     config: SummevalConfig,
     model_cfg: ModelConfig,
@@ -414,7 +462,7 @@ def execute(
     """
     options = options or RunOptions()
     started = time.perf_counter()
-    run_dir = Path(config.output.dir) / run_name
+    run_dir = Path(config.output.dir) / run_name_for(config, config_path, run_name)
     # Everything that can fail on bad input or a missing dataset/model comes before the run
     # folder is touched: the data, the scorer, every model's backend and cache identity.
     articles, report = load_articles(config.dataset)
@@ -425,11 +473,14 @@ def execute(
     settings = settings_from_config(config.metrics.rouge, config.dataset.language)
     tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
     prepared = {m.name: _backend_and_cache(config, m, options) for m in config.models}
+    generating = preflight(config, prepared, articles, enabled)
 
     judge = None
     if config.metrics.judge is not None:  # its backend and cache identity, nothing loaded
         judge = Judge(config.metrics.judge, config.seed, options.use_cache and config.cache)
         judge.prepare()
+        if generating:  # new outputs to rate: a served judge must be there too
+            judge.preflight()
 
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_folder_lock(run_dir):
@@ -538,8 +589,6 @@ def execute(
         # A folder always describes one run: first mark it as this run, still running (an
         # older complete run here stops counting at once), then write its config and data.
         save("running")
-        write_atomic(run_dir / "config.yaml", dump_config(config))
-        write_articles(run_dir, articles)
 
         def on_task_done(
             model: str,
@@ -574,6 +623,8 @@ def execute(
             save("running")
 
         try:
+            write_atomic(run_dir / "config.yaml", dump_config(config))
+            write_articles(run_dir, articles)  # a disk that fills here marks the run failed
             for model_cfg in config.models:
                 tasks = [t for t in model_cfg.tasks if t in enabled]
                 if tasks:

@@ -173,6 +173,7 @@ def score_files(
     *,
     pred_field: str | None = None,
     refs_field: str | None = None,
+    language_key: str = "--language",
 ) -> ScoredFiles:
     """Scores, data statistics, and how many articles had no non-empty reference."""
     fields: dict[str, str] = {}
@@ -185,6 +186,7 @@ def score_files(
         [preds[i] for i in keep],
         [[t for t in refs[i] if t.strip()] for i in keep],
         settings,
+        language_key=language_key,
     )
     stats = corpus_stats(preds, None, refs)
     return ScoredFiles(scores, stats, ids, len(ids) - len(keep), fields)

@@ -6,6 +6,7 @@ maps fields, cleans text, skips empty articles and checks ids, whatever the sour
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -67,13 +68,68 @@ def read_jsonl(path: Path) -> Iterator[RawRecord]:
         yield RawRecord(obj, f"{path}:{lineno}", lineno, replaced)
 
 
+CSV_HINT = (
+    "a CSV needs a header row naming the columns (e.g. id,article,summary), then one article a row"
+)
+
+
+@contextlib.contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    """csv's field size limit (131,072 characters by default: one long article) raised for
+    the duration of a read, then put back (it is the csv module's global)."""
+    old = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
 def read_csv(path: Path) -> Iterator[RawRecord]:
-    """A header row then one article a row; quoted fields may span lines."""
+    """A header row then one article a row; quoted fields may span lines. Malformed CSV (a
+    quote never closed, a row with more or fewer fields than the header) is an error naming
+    the line where the bad record starts: a lenient reader would merge rows silently."""
     text, _ = decode_bytes(_read_bytes(path))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    for row in reader:
-        replaced = sum(str(v).count("\ufffd") for v in row.values() if v)
-        yield RawRecord(dict(row), f"{path}:{reader.line_num}", reader.line_num, replaced)
+    with _csv_field_limit(max(len(text), 131_072)):
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        start = 1  # the line the next record starts on
+        header: list[str] | None = None
+        rows = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise DataError(
+                    f"malformed CSV in the record starting here ({exc}; a quote opened here "
+                    "and never closed takes in every row after it)",
+                    where=f"{path}:{start}",
+                    hint="fix the quoting (a quote inside a quoted field is written twice)",
+                ) from None
+            where, start = f"{path}:{start}", reader.line_num + 1
+            if header is None:
+                header = row
+                continue
+            if not row:  # a blank line
+                continue
+            if len(row) != len(header):
+                raise DataError(
+                    f"{len(row)} field(s) where the header has {len(header)}",
+                    where=where,
+                    hint="quote fields that hold commas; " + CSV_HINT,
+                )
+            rows += 1
+            replaced = sum(v.count("\ufffd") for v in row)
+            yield RawRecord(dict(zip(header, row, strict=True)), where, rows, replaced)
+    if header is None:
+        raise DataError("the CSV file is empty", where=str(path), hint=CSV_HINT)
+    if not rows:
+        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+        raise DataError(
+            f"a header row ({shown}) and no article rows",
+            where=str(path),
+            hint="is the first line data? " + CSV_HINT,
+        )
 
 
 def read_parquet(path: Path) -> Iterator[RawRecord]:
@@ -126,6 +182,8 @@ def read_txt(path: Path) -> Iterator[RawRecord]:
     files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
     if not files:
         raise DataError("the folder holds no .txt files", where=str(path))
+    for f in files:
+        check_regular(f, str(f))
     for i, f in enumerate(files, start=1):
         text, replaced = decode_bytes(_read_bytes(f))
         rec = parse_news_txt(text)
@@ -239,12 +297,23 @@ def check_dataset_path(cfg: DatasetConfig) -> None:
     """A local dataset must exist (Hugging Face datasets are checked when loaded)."""
     if _detect_source(cfg) == "hf" or cfg.path is None:
         return
-    if not Path(cfg.path).exists():
+    path = Path(cfg.path)
+    if not path.exists():
         raise DataError(
             f"dataset file not found (looked in {Path.cwd()})",
             where=f"dataset.path '{cfg.path}'",
             hint="paths are relative to the folder you run summeval from; fix dataset.path",
         )
+    check_regular(path, f"dataset.path '{cfg.path}'", folder_ok=True)
+
+
+def check_regular(path: Path, where: str, folder_ok: bool = False) -> None:
+    """Only regular files are read (and folders where a folder of files is meant): a device
+    such as /dev/zero never ends, and a FIFO blocks until someone writes to it."""
+    if path.is_file() or (folder_ok and path.is_dir()):
+        return
+    kind = "a folder" if path.is_dir() else "not a regular file (a device, FIFO or socket)"
+    raise DataError(f"is {kind}", where=where, hint="point it at a file of articles")
 
 
 def _iter_records(cfg: DatasetConfig, source: str) -> Iterator[RawRecord]:

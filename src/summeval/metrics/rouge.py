@@ -149,8 +149,12 @@ def settings_for(profile: str = "rouge155", **overrides: object) -> RougeSetting
     if "measures" in values:
         values["measures"] = tuple(values["measures"])  # type: ignore[arg-type]
     if profile == "multilingual":
-        lang = values.get("language") or "en"
-        values["language"] = lang
+        lang = values.get("language")
+        if not lang:  # its stemmer and word segmenter depend on it: never assume English
+            raise ValueError(
+                "the multilingual profile needs the texts' language (its stemmer and word "
+                "segmenter depend on it), e.g. fr, zh or en"
+            )
         if "segmenter" not in overrides or overrides["segmenter"] is None:
             values["segmenter"] = segmenter_for(str(lang))
         if snowball_name(str(lang)) is None and overrides.get("stem") is not False:
@@ -190,8 +194,14 @@ def rouge_problem(config: Any) -> tuple[tuple[Any, ...], str] | None:
     word segmenter is installed; else (key path, message)."""
     from summeval.metrics.tokenize import SegmenterMissing
 
+    rouge = config.metrics.rouge
+    if rouge.profile == "multilingual" and not config.dataset.language:
+        return ("dataset", "language"), (
+            "metrics.rouge.profile multilingual needs the texts' language; set "
+            "dataset.language (e.g. fr, zh, en)"
+        )
     try:
-        settings = settings_from_config(config.metrics.rouge, config.dataset.language)
+        settings = settings_from_config(rouge, config.dataset.language)
         make_tokenizer(settings)
     except (ValueError, SegmenterMissing) as err:
         return ("metrics", "rouge"), str(err)
@@ -544,13 +554,15 @@ def score_corpus(
     references: Sequence[Sequence[str]],
     settings: RougeSettings,
     tokenizer: TextTokenizer | None = None,
+    language_key: str = "dataset.language",
 ) -> CorpusScores:
-    """Score a corpus: statistics once, then per-article scores, means and intervals."""
+    """Score a corpus: statistics once, then per-article scores, means and intervals.
+    ``language_key`` is where the caller sets the texts' language (named in warnings)."""
     stats = compute_stats(ids, predictions, references, settings, tokenizer)
-    return scores_from_stats(stats)
+    return scores_from_stats(stats, language_key)
 
 
-def scores_from_stats(stats: RougeStats) -> CorpusScores:
+def scores_from_stats(stats: RougeStats, language_key: str = "dataset.language") -> CorpusScores:
     settings = stats.settings
     per_article = article_scores(stats)
     warnings: list[str] = []
@@ -558,8 +570,8 @@ def scores_from_stats(stats: RougeStats) -> CorpusScores:
     if share > DROPPED_WARN:
         warnings.append(
             f"the {settings.tokenizer} tokeniser dropped {100 * share:.1f}% of letters and digits "
-            "(non-ASCII text?); for other languages set dataset.language (e.g. fr, zh) or "
-            "metrics.rouge.profile: multilingual"
+            f"(non-ASCII text?); set the texts' language with {language_key} (e.g. fr, zh): "
+            "it selects the multilingual profile"
         )
     if (
         "rougeLsum" in settings.measures

@@ -182,9 +182,14 @@ class OpenAIBackend:
         }
 
     def _truncation(self) -> str:
+        """How articles are counted for ``max_input_tokens``: part of the cache key, since it
+        decides the exact prompt sent. ``server`` (its ``/tokenize``) unless the server was
+        found to have none, then ``chars:4``."""
         if self.cfg.max_input_tokens is None:
             return "none"
-        return f"tokenizer:{self.cfg.tokenizer}" if self.cfg.tokenizer else "server-or-chars"
+        if self.cfg.tokenizer:
+            return f"tokenizer:{self.cfg.tokenizer}"
+        return "chars:4" if self._server_tokenize is False else "server"
 
     def requested_settings(self, task: str) -> dict[str, Any]:
         """What is sent besides the prompt: part of the cache key."""
@@ -237,49 +242,96 @@ class OpenAIBackend:
         return os.environ.get(self.cfg.api_key_env) or "EMPTY"
 
     def load(self) -> None:
-        """Make one client per server and check that the model is served."""
+        """One entry per server; clients are made per event loop, when requests are sent."""
         if self._servers:
             return
-        from openai import AsyncOpenAI
-
-        key = self._api_key()
-        if key != "EMPTY":
+        if self._api_key() != "EMPTY":
             for warning in key_warnings(self.urls, self.cfg.api_key_env):
                 print(f"summeval: warning: {self.key}: {warning}", file=sys.stderr)
-        self._servers = [
-            Server(url, AsyncOpenAI(base_url=url, api_key=key, max_retries=0,
-                                    timeout=self.cfg.timeout_s))
-            for url in self.urls
-        ]  # fmt: skip
-        asyncio.run(self._check_model())
+        self._servers = [Server(url, None) for url in self.urls]
+        self.info.details["truncation"] = self._truncation()
 
-    async def _check_model(self) -> None:
-        """The configured model must be one the server lists (skipped where it lists none)."""
+    def preflight(self) -> None:
+        """Before a run folder is touched: every server is asked for its models (``GET
+        /v1/models``); those that cannot be reached or do not serve the model are set aside,
+        with a line on stderr, and the run goes on with the others. None left: exit 3 (none
+        reachable) or a one-line error naming the ids they serve. Then, where articles are
+        cut to ``max_input_tokens`` without a local tokenizer, whether the servers count
+        tokens (``/tokenize``, retried like any request) or articles are cut at 4 characters
+        a token (said on stderr, recorded, part of the cache key)."""
+        self.load()
+        asyncio.run(self._preflight())
+
+    async def _preflight(self) -> None:
+        self._fresh_clients()
+        try:
+            found = [await self._check_server(s) for s in self._servers]
+            serving = [s for s, (ok, _) in zip(self._servers, found, strict=True) if ok]
+            for s, (ok, why) in zip(self._servers, found, strict=True):
+                if not ok and serving:
+                    s.aside_until = math.inf
+                    print(
+                        f"summeval: warning: {self.key}: {s.url} set aside: {why}", file=sys.stderr
+                    )
+            if not serving:
+                self._no_server(found)
+            if self.cfg.max_input_tokens is not None and not self.cfg.tokenizer:
+                await self._choose_counting()
+        finally:
+            await self._close_clients()
+
+    async def _check_server(self, server: Server) -> tuple[bool, str]:
+        """(serves the model?, why not). 401/403 stop at once: every server shares the key."""
         from openai import APIConnectionError, APIStatusError, APITimeoutError
 
-        server = self._servers[0]
+        client = server.client.with_options(timeout=min(10.0, self.cfg.timeout_s))
         try:
-            ids = [m.id async for m in server.client.models.list()]
+            ids = [m.id async for m in client.models.list()]
         except (APIConnectionError, APITimeoutError) as exc:
-            raise ServiceError(
-                f"cannot reach {server.url} ({exc.__class__.__name__})",
-                where=f"{self.key}.base_url",
-                hint="start the server or fix the URL; nothing was generated",
-            ) from None
+            return False, f"cannot reach it ({exc.__class__.__name__})"
         except APIStatusError as exc:
             if exc.status_code in (401, 403):
                 raise self._status_error(exc, server.url) from None
-            return  # no /models here: the first request will tell
-        finally:
-            await server.client.close()
-        for s in self._servers:  # clients are bound to one event loop: make fresh ones later
-            s.client = None
+            if exc.status_code >= 500:
+                return False, f"HTTP {exc.status_code}: {self._redact(_server_message(exc))}"
+            return True, ""  # no /models here: the first request will tell
         if ids and self.cfg.model not in ids:
+            listed = f"{', '.join(ids[:5])}{'...' if len(ids) > 5 else ''}"
+            return False, f"does not serve '{self.cfg.model}' (it serves: {listed})"
+        return True, ""
+
+    def _no_server(self, found: list[tuple[bool, str]]) -> None:
+        """No server can take the requests: a wrong model id is the user's to fix (exit 2),
+        servers that cannot be reached are a service fault (exit 3); nothing was written."""
+        whys = "; ".join(
+            f"{s.url}: {why}" for s, (_, why) in zip(self._servers, found, strict=True)
+        )
+        if any("does not serve" in why for _, why in found):
             raise ModelError(
-                f"{server.url} does not serve '{self.cfg.model}' (it serves: "
-                f"{', '.join(ids[:5])}{'...' if len(ids) > 5 else ''})",
+                f"no server serves the model ({whys})",
                 where=f"{self.key}.model",
-                hint="set model to one of those ids",
+                hint="set model to an id a server lists, or fix base_url",
+            )
+        raise ServiceError(
+            f"no server can be reached ({whys})",
+            where=f"{self.key}.base_url",
+            hint="start the server(s) or fix the URL(s); nothing was generated or written",
+        )
+
+    async def _choose_counting(self) -> None:
+        """Whether the servers count tokens for truncation; where none has ``/tokenize``, cut
+        at 4 characters a token, and say so (it changes what the model sees)."""
+        if self._server_tokenize is not None:
+            return
+        got = await self._server_call("/tokenize", self._tokenize_body("probe"))
+        self._server_tokenize = isinstance(got, dict) and isinstance(got.get("tokens"), list)
+        self.info.details["truncation"] = self._truncation()
+        if not self._server_tokenize:
+            print(
+                f"summeval: warning: {self.key}: the server has no /tokenize: articles are cut "
+                f"to max_input_tokens at {CHARS_PER_TOKEN} characters a token (approximate; "
+                "set tokenizer: to the model's tokenizer for exact counts)",
+                file=sys.stderr,
             )
 
     def _status_error(self, exc: Any, url: str) -> ModelError:
@@ -305,10 +357,11 @@ class OpenAIBackend:
         return text.replace(key, "***") if key else text
 
     def _pick(self) -> Server | None:
-        """The server with the fewest requests in flight among those not set aside."""
+        """The server with the fewest requests in flight among those not set aside (on a tie,
+        the one that failed least lately, so a retry goes elsewhere when it can)."""
         now = time.monotonic()
         ready = [s for s in self._servers if s.aside_until <= now]
-        return min(ready, key=lambda s: s.outstanding) if ready else None
+        return min(ready, key=lambda s: (s.outstanding, s.failures)) if ready else None
 
     # ------------------------------------------------------------ truncation
 
@@ -328,32 +381,72 @@ class OpenAIBackend:
                 raise load_error(exc, ref, f"{self.key}.tokenizer") from None
         return self._tokenizer
 
+    async def _next_server(self) -> Server:
+        """The server for the next call; waits while every server is set aside."""
+        server = self._pick()
+        while server is None:
+            wake = min(s.aside_until for s in self._servers)
+            if math.isinf(wake):
+                raise ServiceError("every server is set aside", where=f"{self.key}.base_url")
+            await asyncio.sleep(max(0.05, wake - time.monotonic()))
+            server = self._pick()
+        return server
+
     async def _server_call(self, path: str, body: dict[str, Any]) -> Any:
-        """POST to the server's root (``/tokenize`` lives beside ``/v1``)."""
-        server = self._servers[0]
-        root = server.url.rstrip("/").removesuffix("/v1")
-        client = server.client.with_options(base_url=root, max_retries=2)
-        return await client.post(path, body=body, cast_to=object)
+        """POST to a server's root (``/tokenize`` lives beside ``/v1``), on any server and
+        retried like a request (a restarting llama.cpp answers 503 "Loading model" for a
+        while); None where the server has no such endpoint (404, 405, 501)."""
+        from openai import APIConnectionError, APIStatusError, APITimeoutError
+
+        last = ""
+        for attempt in range(self.cfg.max_retries + 1):
+            server = await self._next_server()
+            root = server.url.rstrip("/").removesuffix("/v1")
+            client = server.client.with_options(base_url=root, max_retries=0)
+            try:
+                got = await client.post(path, body=body, cast_to=object)
+            except APIStatusError as exc:
+                if exc.status_code in (404, 405, 501):
+                    return None
+                if exc.status_code != 429 and exc.status_code < 500:
+                    raise self._status_error(exc, server.url) from None
+                last = f"HTTP {exc.status_code}: {self._redact(_server_message(exc))}"
+                self._failed(server, rate_limited=exc.status_code == 429)
+            except (APIConnectionError, APITimeoutError) as exc:
+                last = f"{exc.__class__.__name__} from {server.url}"
+                self._failed(server)
+            else:
+                server.failures = 0
+                return got
+            if attempt < self.cfg.max_retries:
+                self.stats.retries += 1
+                self._notice.say("retry", f"retrying {path} ({last})")
+                await asyncio.sleep(min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt))
+        raise ServiceError(
+            f"{path} failed {self.cfg.max_retries + 1} time(s); last: {last}",
+            where=self.key,
+            hint="everything generated so far is cached; check the server(s), then rerun the "
+            "same command to resume",
+        )
+
+    def _tokenize_body(self, text: str) -> dict[str, Any]:
+        return {"content": text, "prompt": text, "model": self.cfg.model,
+                "add_special": False, "add_special_tokens": False}  # fmt: skip
 
     async def _tokenize(self, text: str) -> list[int] | None:
-        """Token ids from the server (llama.cpp's or vLLM's form), None where it has none."""
-        from openai import APIStatusError
-
-        if self._server_tokenize is False:
+        """Token ids from the server (llama.cpp's or vLLM's form), None where it has none.
+        Once a server has counted, it must go on counting: no silent switch mid-run."""
+        await self._choose_counting()
+        if not self._server_tokenize:
             return None
-        try:
-            got = await self._server_call(
-                "/tokenize", {"content": text, "prompt": text, "model": self.cfg.model,
-                              "add_special": False, "add_special_tokens": False}
-            )  # fmt: skip
-        except APIStatusError:
-            self._server_tokenize = False
-            return None
+        got = await self._server_call("/tokenize", self._tokenize_body(text))
         tokens = got.get("tokens") if isinstance(got, dict) else None
         if not isinstance(tokens, list):
-            self._server_tokenize = False
-            return None
-        self._server_tokenize = True
+            raise ServiceError(
+                "the server stopped answering /tokenize, which counted the articles so far",
+                where=self.key,
+                hint="restore the server (or set tokenizer: to count locally), then rerun",
+            )
         return [t if isinstance(t, int) else t.get("id") for t in tokens]
 
     async def _detokenize(self, ids: list[int]) -> str:
@@ -506,11 +599,7 @@ class OpenAIBackend:
         request = json.loads(p.prompt) if self.cfg.api == "chat" else p.prompt
         last = ""
         for attempt in range(self.cfg.max_retries + 1):
-            server = self._pick()
-            while server is None:  # every server set aside: wait for the first to return
-                wake = min(s.aside_until for s in self._servers)
-                await asyncio.sleep(max(0.05, wake - time.monotonic()))
-                server = self._pick()
+            server = await self._next_server()  # every server set aside: wait for one
             await pacer.wait()
             server.outstanding += 1
             self.stats.requests += 1
