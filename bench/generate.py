@@ -180,15 +180,16 @@ def side_summeval(args: argparse.Namespace) -> dict[str, Any]:
         json.loads(line)
         for line in (cold.run_dir / "samples_smollm2_summary.jsonl").read_text().splitlines()
     ]
-    info = cold.results["models"]["smollm2"]
-    res = cold.results["results"]["smollm2"]["summary"]
+    cold_doc, warm_doc = cold.results.to_json(), warm.results.to_json()  # results.json
+    info = cold_doc["models"]["smollm2"]
+    res = cold_doc["results"]["smollm2"]["summary"]
     return {
         "load_s": info.get("load_seconds", 0.0),
         "generate_s": res["seconds"] - info.get("load_seconds", 0.0),
         "cold_total_s": cold_s,
         "warm_total_s": warm_s,
-        "warm_loaded": warm.results["models"]["smollm2"]["loaded_this_run"],
-        "warm_generated": warm.results["results"]["smollm2"]["summary"]["generated"],
+        "warm_loaded": warm_doc["models"]["smollm2"]["loaded_this_run"],
+        "warm_generated": warm_doc["results"]["smollm2"]["summary"]["generated"],
         "new_tokens": res["new_tokens"],
         "max_batch_size": res["max_batch_size"],
         "outputs": {s["id"]: s["raw_output"] for s in samples},

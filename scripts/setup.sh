@@ -28,6 +28,8 @@ python -c "import torch" || { echo "setup: torch did not install" >&2; exit 1; }
 if [ "${1:-}" = "dev" ]; then
   pip_install -e ".[dev,multilingual]"
   python -c "import multilingual_rouge" >/dev/null 2>&1 || pip_install --no-deps "multilingual-rouge==0.0.1"
+  # SummaC's reference code, the oracle of tests/test_summac.py (its pins would downgrade torch)
+  python -c "import summac" >/dev/null 2>&1 || pip_install --no-deps "summac==0.0.4"
 else
   pip_install -e .
 fi

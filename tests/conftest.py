@@ -34,7 +34,7 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def python_c(code: str, timeout: int = 300, **env: str) -> subprocess.CompletedProcess[str]:
+def python_c(code: str, timeout: int = 1200, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -c code`` in a fresh interpreter from the repository root."""
     return subprocess.run(
         [sys.executable, "-c", code],

@@ -31,6 +31,8 @@ RUN = [
     "--set models.smollm2-135m.batch_size=8",
     "summeval validate configs/base.yaml",
     "summeval cache info",
+    "summeval configs",
+    "summeval schema",
     "python -m summeval meta-eval data/realsumm/realsumm_meta.jsonl --metrics rouge1,rouge2,rougeL",
 ]
 # Checked by the CLI's own parser only, with the reason they are not run here.
@@ -40,6 +42,12 @@ PARSE_ONLY = {
         "server on a free port"
     ),
     "python -m summeval score preds.txt --refs refs.txt": "the user's own files",
+    "summeval push results/base --to wandb --project my-evals": (
+        "needs W&B credentials; test_push runs it in WANDB_MODE=offline"
+    ),
+    "summeval push base --to hub --repo my-org/summeval-runs": (
+        "needs the Hub; test_push runs it against tests/fake_hub.py"
+    ),
     "python -m summeval score preds.jsonl --refs refs.jsonl --profile rouge-score --json": (
         "the user's own files"
     ),
@@ -135,3 +143,13 @@ def test_run_help_example_names_a_model_of_base_yaml():
     help_text = _parser()._subparsers._group_actions[0].choices["run"].format_help()
     used = set(re.findall(r"--set models\.([\w.-]+?)\.\w+=", " ".join(help_text.split())))
     assert used and used <= names, (used, names)
+
+
+@pytest.mark.slow
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    """The Python API block of the README runs as written (from an empty folder: ``base``
+    is the packaged config)."""
+    (block,) = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    assert (tmp_path / "results" / "base" / "results.json").is_file()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from summeval import __version__
 from summeval.errors import EXIT_SERVICE_ERROR, EXIT_USER_ERROR, ServiceError, UserError
+from summeval.logs import to_stderr
 
 if TYPE_CHECKING:
     from summeval.config import SummevalConfig
@@ -31,7 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(p: argparse.ArgumentParser) -> None:
-        p.add_argument("config", help="YAML config file, e.g. configs/base.yaml")
+        p.add_argument(
+            "config",
+            help="YAML config file (configs/base.yaml) or a packaged config's name (base; "
+            "summeval configs lists them)",
+        )
         p.add_argument(
             "--set",
             dest="overrides",
@@ -286,6 +291,19 @@ def _parser() -> argparse.ArgumentParser:
         "--output-dir", default="results/meta-eval", help="where the tables and heat map go"
     )
 
+    push = sub.add_parser(
+        "push", help="send a complete run to Weights & Biases or a Hugging Face Hub dataset repo"
+    )
+    push.add_argument("run", help="a run folder, or a run name under results/")
+    push.add_argument("--to", required=True, choices=["wandb", "hub"])
+    push.add_argument("--project", default="summeval", help="W&B project (default %(default)s)")
+    push.add_argument("--entity", help="W&B entity (team or user)")
+    push.add_argument("--repo", help="Hub dataset repo id, e.g. me/summeval-runs")
+    push.add_argument(
+        "--public", action="store_true", help="make a new Hub repo public (default: private)"
+    )
+    sub.add_parser("configs", help="list the packaged configs (summeval run NAME runs one)")
+    sub.add_parser("schema", help="print the JSON Schema of results.json")
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -306,11 +324,9 @@ def _quiet_libraries() -> None:
 
 def _load_config(path: str, overrides: list[str]) -> SummevalConfig:
     """The config, validated, with its backends checked against the registry."""
-    from summeval.config import load_config
-    from summeval.metrics.rouge import rouge_problem
-    from summeval.models.registry import backend_problem
+    from summeval.api import load
 
-    return load_config(path, overrides, checks=[backend_problem, rouge_problem])
+    return load(path, overrides)[0]
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -402,21 +418,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # Library bars too (transformers' GGUF de-quantisation): tqdm reads TQDM_* defaults
         # when it is first imported, which is below.
         os.environ["TQDM_DISABLE"] = "1"
-    cfg = _load_config(args.config, overrides)
-    from summeval.run import RunOptions, dry_run, execute
-
-    name = run_name_for(cfg, args.config, args.run_name)
-    options = RunOptions(
-        use_cache=not args.no_cache,
-        check_determinism=max(0, args.check_determinism),
-        show_progress=not args.no_progress,
-    )
     if args.dry_run:
-        print(dry_run(cfg, options))
+        from summeval.run import RunOptions, dry_run
+
+        cfg = _load_config(args.config, overrides)
+        run_name_for(cfg, args.config, args.run_name)  # a bad run name fails here too
+        print(dry_run(cfg, RunOptions(use_cache=not args.no_cache)))
         return 0
+    from summeval.api import evaluate
+
     old_int, old_term = _interruptible()
     try:
-        outcome = execute(cfg, config_path=args.config, run_name=name, options=options)
+        outcome = evaluate(
+            args.config,
+            overrides,
+            run_name=args.run_name,
+            use_cache=not args.no_cache,
+            progress=not args.no_progress,
+            check_determinism=max(0, args.check_determinism),
+        )
     except KeyboardInterrupt:
         again = shlex.join([*_SELF, *sys.argv[1:]])
         print(
@@ -435,38 +455,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     import json
 
-    from summeval.metrics.rouge import settings_for
     from summeval.results import write_atomic
-    from summeval.score import as_json, as_text, per_article_lines, score_files
-
-    profile = args.profile or (  # as run does with dataset.language
-        "multilingual" if args.language and args.language.split("-")[0] != "en" else "rouge155"
+    from summeval.scoring import (
+        as_json,
+        as_text,
+        choose_settings,
+        per_article_lines,
+        score_files,
     )
-    if profile == "multilingual" and not args.language:
-        raise UserError(
-            "--profile multilingual needs the texts' language (its stemmer and word "
-            "segmenter depend on it)",
-            where="summeval score",
-            hint="add --language, e.g. --language zh (or en)",
-        )
-    try:
-        settings = settings_for(
-            profile,
-            measures=[t.strip() for t in args.types.split(",") if t.strip()],
-            multi_ref=args.multi_ref,
-            stem=False if args.no_stem else None,
-            tokenizer=args.tokenizer,
-            split=args.split,
-            stopwords=args.stopwords or None,
-            word_limit=args.word_limit,
-            byte_limit=args.byte_limit,
-            resamples=args.bootstrap,
-            confidence=args.confidence,
-            seed=args.seed,
-            language=args.language,
-        )
-    except ValueError as err:
-        raise UserError(str(err), where="summeval score") from None
+
+    settings = choose_settings(
+        args.profile,
+        args.language,
+        "summeval score",
+        measures=[t.strip() for t in args.types.split(",") if t.strip()],
+        multi_ref=args.multi_ref,
+        stem=False if args.no_stem else None,
+        tokenizer=args.tokenizer,
+        split=args.split,
+        stopwords=args.stopwords or None,
+        word_limit=args.word_limit,
+        byte_limit=args.byte_limit,
+        resamples=args.bootstrap,
+        confidence=args.confidence,
+        seed=args.seed,
+    )
     result = score_files(
         Path(args.predictions),
         [Path(r) for r in args.refs],
@@ -683,11 +696,50 @@ def _cmd_meta_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_push(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from summeval.api import push_run
+    from summeval.config import PushConfig
+
+    try:
+        target = PushConfig(
+            to=args.to, project=args.project, entity=args.entity, repo=args.repo,
+            private=not args.public,
+        )  # fmt: skip
+    except ValidationError as err:
+        raise UserError(err.errors()[0]["msg"].removeprefix("Value error, "),
+                        where="summeval push", hint="add --repo ID") from None  # fmt: skip
+    push_run(args.run, [target])
+    return 0
+
+
+def _cmd_configs(args: argparse.Namespace) -> int:
+    from summeval import packaged
+
+    names = packaged.config_names()
+    if not names:
+        raise UserError("no packaged configs found (a broken install?)", hint="reinstall summeval")
+    root = packaged.root()
+    print(f"packaged configs (in {root}/configs; run one with: summeval run NAME):")
+    for name in names:
+        path = packaged.packaged_config(name)
+        print(f"  {name:<14} {packaged.describe(path) if path else ''}")
+    return 0
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "version":
         print(f"summeval {__version__}")
         return 0
+    if args.command == "schema":
+        from summeval.schema import json_schema
+
+        print(json_schema(), end="")
+        return 0
     commands = {
+        "configs": _cmd_configs,
+        "push": _cmd_push,
         "meta-eval": _cmd_meta_eval,
         "validate": _cmd_validate,
         "cache": _cmd_cache,
@@ -706,7 +758,8 @@ def main(argv: list[str] | None = None) -> int:
     if not debug:
         _quiet_libraries()
     try:
-        code = _dispatch(args)
+        with to_stderr():  # the run's messages, as "summeval: ..." lines
+            code = _dispatch(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         return code
     except ServiceError as err:

@@ -25,12 +25,12 @@ from summeval.metrics.significance import compare_models
 from summeval.plots import length_boxes, rouge_bars, write_png
 from summeval.results import (
     DATA_COLUMNS,
-    MEASURES,
     MIN_INTERVAL_N,
     SHORT,
-    all_scores,
     format_f1,
     format_stat,
+    ordered_measures,
+    score_dicts,
     significance_mark,
     small_n_note,
     write_atomic,
@@ -62,7 +62,7 @@ def explain_mismatch(a: Entry, b: Entry) -> str:
     diffs = [f"{k} {fa.get(k, '-')} vs {fb.get(k, '-')}" for k in fa | fb if fa.get(k) != fb.get(k)]
     if diffs:
         return "scoring differs: " + ", ".join(diffs)
-    na, nb = a.summary.get("n_scored"), b.summary.get("n_scored")
+    na, nb = a.result.n_scored, b.result.n_scored
     return (
         f"different articles or references (n {na} vs {nb}, set {a.article_set} vs {b.article_set})"
     )
@@ -89,12 +89,11 @@ def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -
     """One comparison group: rows ranked by the first measure's F1, significance marks."""
 
     def same_metric(m: str) -> bool:  # other metrics compare only under one signature
-        sigs = {(e.summary.get("metric_signatures") or {}).get(m) for e in entries}
+        sigs = {(e.result.metric_signatures or {}).get(m) for e in entries}
         return m.startswith("rouge") or len(sigs) == 1
 
-    measures = [
-        m for m in MEASURES if all(m in all_scores(e.summary) for e in entries) and same_metric(m)
-    ]
+    shared = set.intersection(*(set(score_dicts(e.result)) for e in entries))
+    measures = [m for m in ordered_measures(shared) if same_metric(m)]
     base = _group_baseline(entries, options.baseline)
     models = {e.label: e.model_scores(measures) for e in entries}
     tests = compare_models(
@@ -108,19 +107,21 @@ def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -
     by_label = {t["system"]: t["measures"] for t in tests}
     first = measures[0] if measures else None
     ranked = sorted(
-        entries, key=lambda e: -all_scores(e.summary)[first]["fmeasure"] if first else 0.0
+        entries, key=lambda e: -score_dicts(e.result)[first]["fmeasure"] if first else 0.0
     )
     rows = []
     for e in ranked:
         sig = by_label.get(e.label, {})
-        marks = {m: significance_mark(r) for m, r in sig.items()}
+        marks = {
+            m: significance_mark(bool(r.get("significant")), r["delta"]) for m, r in sig.items()
+        }
         rows.append(
             {
                 "run": e.run,
                 "model": e.model,
-                "n": e.summary.get("n_scored"),
-                "rouge": {m: all_scores(e.summary)[m] for m in measures},
-                "data_stats": e.summary.get("data_stats", {}),
+                "n": e.result.n_scored,
+                "rouge": {m: score_dicts(e.result)[m] for m in measures},
+                "data_stats": e.result.data_stats,
                 "baseline": e is base,
                 "marks": marks,
                 "significance": sig,
@@ -131,7 +132,7 @@ def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -
         "task": task,
         "signature": entries[0].signature,
         "article_set": entries[0].article_set,
-        "n": entries[0].summary.get("n_scored"),
+        "n": entries[0].result.n_scored,
         "measures": measures,
         "baseline": base.label,
         "rows": rows,
@@ -153,9 +154,9 @@ def build(runs: list[Run], skipped: list[tuple[Path, str]], options: CompareOpti
             {
                 "run": r.name,
                 "path": str(r.path),
-                "created": r.doc.get("created"),
-                "summeval_version": r.doc.get("summeval_version"),
-                "git_commit": r.doc.get("git_commit"),
+                "created": r.results.created,
+                "summeval_version": r.results.summeval_version,
+                "git_commit": r.results.git_commit,
             }
             for r in runs
         ],
@@ -211,7 +212,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                 out += [f"> Not comparable with group A: {g['differs_from_A']}.", ""]
             if g["n"] is not None and g["n"] < MIN_INTERVAL_N:
                 out += [f"> Note: {small_n_note(g['n'])}.", ""]
-            head = ["run", "model", *(SHORT[m] for m in g["measures"])]
+            head = ["run", "model", *(SHORT.get(m, m) for m in g["measures"])]
             head += [label for _, label, _, _ in DATA_COLUMNS] + ["n"]
             out.append("| " + " | ".join(head) + " |")
             out.append("|---|---|" + "---:|" * (len(head) - 2))
@@ -238,7 +239,7 @@ def render_csv(doc: dict[str, Any]) -> str:
     measure F1 and bounds (0-100) and the significance mark, then the data statistics."""
     tasks = list(doc["tasks"])
     measures = {
-        t: [m for m in MEASURES if any(m in g["measures"] for g in b["groups"])]
+        t: ordered_measures(m for g in b["groups"] for m in g["measures"])
         for t, b in doc["tasks"].items()
     }
     header = ["run", "model"]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from summeval.errors import ConfigError
 from summeval.languages import language_of
+from summeval.packaged import config_names, packaged_config
 
 TaskName = Literal["summary", "headline"]
 MAX_SEED = 2**32 - 1  # what numpy and torch accept
@@ -162,6 +163,8 @@ class ModelConfig(_Strict):
     requests_per_minute: float | None = Field(default=None, gt=0)
     extra_body: dict[str, Any] = Field(default_factory=dict)
     cache_namespace: str | None = None
+    # settings of a backend that an installed package adds (entry points summeval.backends)
+    options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("base_url")
     @classmethod
@@ -271,6 +274,21 @@ class EmbeddingConfig(_Strict):
     batch_size: int = Field(default=32, ge=1)
 
 
+class SummaCConfig(_Strict):
+    """SummaC (Laban et al. 2022): each output checked against its article by an NLI model;
+    ``zs`` (zero-shot) and ``conv`` (the published convolution, trained for the default
+    model). The article read is the cleaned one, before any truncation."""
+
+    model: str = "tals/albert-xlarge-vitaminc-mnli"  # small: tals/albert-base-vitaminc-mnli
+    modes: list[Literal["zs", "conv"]] = Field(default_factory=lambda: ["zs", "conv"], min_length=1)
+    granularity: Literal["sentence", "paragraph", "document"] = "sentence"
+    batch_size: int = Field(default=32, ge=1)
+    device: str = "auto"
+    max_length: int = Field(default=500, ge=16)  # tokens per pair; the article side is cut
+    entailment_index: int | None = Field(default=None, ge=0, le=2)  # when id2label says nothing
+    contradiction_index: int | None = Field(default=None, ge=0, le=2)
+
+
 class JudgeConfig(_Strict):
     """An LLM judge (G-Eval style): any summeval model rates every summary and headline 1-5
     on each dimension, with the article in the prompt; ratings go through the cache."""
@@ -289,19 +307,47 @@ class JudgeConfig(_Strict):
 
 
 class MetricsConfig(_Strict):
+    """Metrics beside ROUGE. Keys other than these name metrics that installed packages
+    add (entry points ``summeval.metrics``), each with a mapping of its options; they
+    are checked against the installed plugins after parsing (``summeval.plugins``)."""
+
+    model_config = ConfigDict(extra="allow")
+
     rouge: RougeConfig = Field(default_factory=RougeConfig)
     significance: SignificanceConfig = Field(default_factory=SignificanceConfig)
     bertscore: BertScoreConfig | None = None  # {} turns it on with defaults
     embedding: EmbeddingConfig | None = None
+    summac: SummaCConfig | None = None  # against the article, not the references
     judge: JudgeConfig | None = None
 
 
+class PushConfig(_Strict):
+    """Where a complete run is also sent (``summeval push`` does it by hand): Weights &
+    Biases (``project``, ``entity``) or a Hugging Face Hub dataset repo (``repo``, private
+    unless ``private: false``). Tokens come from the environment only (``WANDB_API_KEY``,
+    ``HF_TOKEN``), never from the config."""
+
+    to: Literal["wandb", "hub"]
+    project: str = "summeval"
+    entity: str | None = None
+    repo: str | None = None
+    private: bool = True
+
+    @model_validator(mode="after")
+    def _hub_repo(self) -> PushConfig:
+        if self.to == "hub" and not self.repo:
+            raise ValueError("a push to the Hub needs repo: the dataset repo id, e.g. me/evals")
+        return self
+
+
 class OutputConfig(_Strict):
-    """Where results go: ``<dir>/<run_name>/``; ``report``: also write ``report.html``."""
+    """Where results go: ``<dir>/<run_name>/``; ``report``: also write ``report.html``;
+    ``push``: also send the run to W&B or the Hub."""
 
     dir: str = "results"
     run_name: str | None = None
     report: bool = True
+    push: list[PushConfig] = Field(default_factory=list)
 
     @field_validator("run_name")
     @classmethod
@@ -526,11 +572,27 @@ def _list_index(items: list[Any], part: str, key: str) -> int:
     raise ConfigError(f"--set {key}: no item named '{part}'", hint=f"choose from {names}")
 
 
+def locate_config(path: str | Path) -> tuple[Path, Path | None]:
+    """The config file for a path or a packaged config's name (``base``), and the folder
+    its relative paths are read against when it is packaged (None: the current folder)."""
+    p = Path(path)
+    if p.exists():
+        return p, None
+    found = packaged_config(str(path))
+    if found is not None:
+        return found, found.parent.parent
+    return p, None
+
+
 def read_config_text(path: str | Path) -> str:
     """Read a config file, turning OS errors into one-line user errors."""
     p = Path(path)
     if not p.exists():
-        raise ConfigError("config file not found", where=str(p), hint="check the path")
+        names = config_names()
+        known = f" or a packaged config: {', '.join(names)}" if names else ""
+        raise ConfigError(
+            "config file not found", where=str(p), hint=f"check the path; give a file{known}"
+        )
     if p.is_dir():
         raise ConfigError("is a folder, not a config file", where=str(p), hint="pass a .yaml file")
     if not p.is_file():  # /dev/zero never ends, a FIFO blocks
@@ -632,8 +694,12 @@ def load_config(
     returns ``(key path, message)`` for a problem, reported with the file and line like any
     other; the config module itself imports nothing of summeval above it.
     """
-    text = read_config_text(path)
-    data = load_yaml(text, str(path))
+    file, packaged_root = locate_config(path)
+    text = read_config_text(file)
+    data = load_yaml(text, str(file))
+    if packaged_root is not None:
+        data = rebase_paths(data, packaged_root)
+    path = file
     set_at: dict[tuple[Any, ...], str] = {}
     if overrides:
         if not isinstance(data, dict):
@@ -645,6 +711,17 @@ def load_config(
         if problem:
             raise config_error(problem[0], problem[1], str(path), text, set_at)
     return config
+
+
+def rebase_paths(data: Any, base: Path) -> Any:
+    """A packaged config's relative ``dataset.path`` read against the packaged folder, so
+    ``summeval run base`` finds its data from any folder (``--set`` values stay relative to
+    the current folder: they are applied after this)."""
+    dataset = data.get("dataset") if isinstance(data, dict) else None
+    path = dataset.get("path") if isinstance(dataset, dict) else None
+    if isinstance(path, str) and not Path(path).is_absolute():
+        dataset["path"] = str(base / path)
+    return data
 
 
 def run_name_for(

@@ -20,7 +20,6 @@ from summeval.results import (
     DATA_COLUMNS,
     HEADLINE_COLUMNS,
     JUDGE_HEADER,
-    MEASURES,
     MIN_INTERVAL_N,
     SHORT,
     all_scores,
@@ -29,7 +28,9 @@ from summeval.results import (
     headline_check_rows,
     judge_rows,
     measures_of,
+    ordered_measures,
     scale_of,
+    score_dicts,
     significance_mark,
     small_n_note,
     write_atomic,
@@ -94,7 +95,7 @@ def _table(header: list[str], rows: list[list[str]], table_id: str = "") -> str:
 
 
 def _measures(run: Run, task: str) -> list[str]:
-    return measures_of(run.doc["results"], task)
+    return measures_of(run.results.results, task)
 
 
 def _scores_table(run: Run) -> str:
@@ -102,7 +103,7 @@ def _scores_table(run: Run) -> str:
     cols: list[tuple[str, str]] = []
     for task in run.tasks:
         for m in _measures(run, task):
-            header.append(_e(f"{task} {SHORT[m]}"))
+            header.append(_e(f"{task} {SHORT.get(m, m)}"))
             cols.append((task, m))
         header.append(_e(f"{task} n"))
         cols.append((task, ""))
@@ -115,9 +116,9 @@ def _scores_table(run: Run) -> str:
             if e is None:
                 row.append("—")
             elif not m:
-                row.append(_e(e.summary.get("n_scored", 0)))
+                row.append(_e(e.result.n_scored))
             else:
-                r = all_scores(e.summary).get(m)
+                r = all_scores(e.result).get(m)
                 mark = marks.get((model, task, m), "")
                 row.append("n/a" if r is None else _e(format_f1(r, mark)))
         rows.append(row)
@@ -125,31 +126,34 @@ def _scores_table(run: Run) -> str:
 
 
 def _marks(run: Run) -> dict[tuple[str, str, str], str]:
-    significance = run.doc.get("significance") or {}
     return {
-        (t["system"], task, m): significance_mark(r)
-        for task, tests in significance.items()
+        (t.system, task, m): significance_mark(r.significant, r.delta)
+        for task, tests in run.results.significance.items()
         for t in tests
-        for m, r in t["measures"].items()
+        for m, r in t.measures.items()
     }
+
+
+def _p(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def _significance_table(run: Run) -> str:
     rows = [
         [
             _e(task),
-            _e(t["system"]),
-            _e(t["baseline"]),
+            _e(t.system),
+            _e(t.baseline),
             _e(SHORT.get(m, m)),
-            _e(r["n"]),
-            _e(f"{scale_of(m) * r['delta']:+.2f}"),
-            _e(f"{r['paired_bootstrap_p']:.4f}"),
-            _e(f"{r['approximate_randomization_p']:.4f}"),
-            "yes" if r["significant"] else "",
+            _e(r.n),
+            _e(f"{scale_of(m) * r.delta:+.2f}"),
+            _e(_p(r.paired_bootstrap_p)),
+            _e(_p(r.approximate_randomization_p)),
+            "yes" if r.significant else "",
         ]
-        for task, tests in (run.doc.get("significance") or {}).items()
+        for task, tests in run.results.significance.items()
         for t in tests
-        for m, r in t["measures"].items()
+        for m, r in t.measures.items()
     ]
     if not rows:
         return "<p>No paired tests (one model per task).</p>"
@@ -160,7 +164,7 @@ def _significance_table(run: Run) -> str:
 def _data_table(run: Run) -> str:
     rows = []
     for e in run.entries:
-        stats = e.summary.get("data_stats") or {}
+        stats = e.result.data_stats
         cells = [_e(e.model), _e(e.task)]
         cells += [
             _e(format_stat(stats, key, scale, digits)) for key, _, scale, digits in DATA_COLUMNS
@@ -170,14 +174,14 @@ def _data_table(run: Run) -> str:
 
 
 def _judge_table(run: Run) -> str:
-    rows = [[_e(c) for c in row] for row in judge_rows(run.doc["results"])]
+    rows = [[_e(c) for c in row] for row in judge_rows(run.results.results)]
     if not rows:
         return ""
     return "<h2>LLM judge</h2>" + _table([_e(h) for h in JUDGE_HEADER], rows, "judge")
 
 
 def _headline_table(run: Run) -> str:
-    rows = [[_e(c) for c in row] for row in headline_check_rows(run.doc["results"])]
+    rows = [[_e(c) for c in row] for row in headline_check_rows(run.results.results)]
     if not rows:
         return ""
     header = ["model", *(_e(c[1]) for c in HEADLINE_COLUMNS)]
@@ -186,7 +190,7 @@ def _headline_table(run: Run) -> str:
 
 def _small_n(run: Run) -> str:
     """A warning when some model x task was scored on too few articles for its interval."""
-    ns = [e.summary.get("n_scored") for e in run.entries if e.scored]
+    ns = [e.result.n_scored for e in run.entries if e.scored]
     low = min((n for n in ns if n), default=None)
     if low is None or low >= MIN_INTERVAL_N:
         return ""
@@ -207,7 +211,7 @@ def _plots(run: Run) -> str:
             _img(
                 rouge_bars(
                     f"{task}: ROUGE F1", [e.model for e in scored], measures,
-                    [all_scores(e.summary) for e in scored],
+                    [score_dicts(e.result) for e in scored],
                 ),
                 task + " ROUGE",
             )
@@ -250,8 +254,7 @@ def _articles(run: Run, max_articles: int, chars: int) -> tuple[str, int, int]:
             scores = s.get("scores") or {}
             score_text = " ".join(
                 f"{SHORT.get(m, m)} {100 * scores[m]['fmeasure']:.1f}"
-                for m in MEASURES
-                if m in scores
+                for m in ordered_measures(scores)
             )
             rows.append(
                 [_e(model), _e(task), f'<span class="text">{_e(s.get("prediction", ""))}</span>',
@@ -276,12 +279,12 @@ def render(run: Run, max_articles: int = MAX_ARTICLES, chars: int = ARTICLE_CHAR
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
         f"script-src 'sha256-{script_hash}'"
     )
-    doc = run.doc
+    doc = run.results
     signatures = sorted({e.signature for e in run.entries})
     articles, shown, total = _articles(run, max_articles, chars)
     meta = (
-        f"created {_e(doc.get('created', '?'))} · summeval {_e(doc.get('summeval_version', '?'))}"
-        f" · git {_e(doc.get('git_commit') or 'n/a')} · config {_e(doc.get('config_file', '?'))}"
+        f"created {_e(doc.created or '?')} · summeval {_e(doc.summeval_version)}"
+        f" · git {_e(doc.git_commit or 'n/a')} · config {_e(doc.config_file or '?')}"
     )
     return (
         "<!doctype html>\n"

@@ -15,15 +15,18 @@ import os
 import platform
 import subprocess
 import tempfile
+from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from summeval.generate import TaskRun
+from summeval.schema import PairedTest, Score, TaskResult
 
 # ROUGE, then the metrics beside it; every measure's ``fmeasure`` is the number tables show
 # and tests compare (F1 for ROUGE and BERTScore, the cosine for embedding similarity).
-MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum", "bertscore", "embedding")
+MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum", "bertscore", "embedding",
+            "summac_zs", "summac_conv")  # fmt: skip
 SHORT = {
     "rouge1": "R-1",
     "rouge2": "R-2",
@@ -33,6 +36,8 @@ SHORT = {
     "rougeLsum": "R-Lsum",
     "bertscore": "BERTScore",
     "embedding": "Emb-cos",
+    "summac_zs": "SummaC-ZS",
+    "summac_conv": "SummaC-Conv",
     **{
         f"judge_{d}": f"Judge {d}"
         for d in ("coherence", "consistency", "fluency", "relevance", "faithfulness",
@@ -51,6 +56,15 @@ def small_n_note(n: int) -> str:
     return (
         f"only {n} article(s) scored: with fewer than {MIN_INTERVAL_N}, intervals and p-values "
         "say little (use more articles)"
+    )
+
+
+def ordered_measures(names: Iterable[str]) -> list[str]:
+    """Measures in the standard order (ROUGE, BERTScore, embedding), then any others (a
+    plugin's metrics) by name; judge dimensions are not measures here."""
+    names = set(names)
+    return [m for m in MEASURES if m in names] + sorted(
+        m for m in names - set(MEASURES) if not m.startswith("judge_")
     )
 
 
@@ -183,48 +197,61 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def all_scores(summary: dict[str, Any] | None) -> dict[str, Any]:
+Results = dict[str, dict[str, TaskResult]]  # model -> task -> result
+Significance = dict[str, list[PairedTest]]  # task -> paired tests against the baseline
+
+
+def all_scores(result: TaskResult | None) -> dict[str, Score | None]:
     """ROUGE's measures and the other metrics of one model x task, by measure name."""
-    if not summary:
+    if result is None:
         return {}
-    return {**(summary.get("rouge") or {}), **(summary.get("metrics") or {})}
+    return {**result.rouge, **(result.metrics or {})}
 
 
-def _rouge(summary: dict[str, Any] | None, measure: str) -> dict[str, float] | None:
-    return all_scores(summary).get(measure)
-
-
-def measures_of(results: dict[str, dict[str, dict[str, Any]]], task: str) -> list[str]:
-    """The measures present for a task (ROUGE, then other metrics), in the standard order."""
-    found = {m for by_task in results.values() for m in all_scores(by_task.get(task))}
-    return [m for m in MEASURES if m in found]
-
-
-def significance_mark(test: dict[str, Any]) -> str:
-    """'▲' / '▼' for a significantly better/worse result of a paired test, else ''."""
-    if not test.get("significant"):
-        return ""
-    return "▲" if test["delta"] > 0 else "▼"
-
-
-def _marks(significance: dict[str, list[dict[str, Any]]], task: str) -> dict[tuple[str, str], str]:
-    """(model, measure) -> mark against the baseline the model was tested against."""
+def score_dicts(result: TaskResult | None) -> dict[str, dict[str, Any]]:
+    """``all_scores`` as plain JSON values (plots, leaderboard.json), n/a measures left out."""
     return {
-        (test["system"], measure): significance_mark(r)
-        for test in significance.get(task, [])
-        for measure, r in test["measures"].items()
+        m: r.model_dump(mode="json", exclude_unset=True)
+        for m, r in all_scores(result).items()
+        if r is not None
     }
 
 
-def format_f1(r: dict[str, float], mark: str = "") -> str:
-    """F1 x100 with its interval, e.g. ``41.23 [39.10, 43.35] ▲``."""
-    text = (
-        f"{100 * r['fmeasure']:.2f} [{100 * r['fmeasure_low']:.2f}, {100 * r['fmeasure_high']:.2f}]"
-    )
+def _rouge(result: TaskResult | None, measure: str) -> Score | None:
+    return all_scores(result).get(measure)
+
+
+def measures_of(results: Results, task: str) -> list[str]:
+    """The measures present for a task (ROUGE, then other metrics), in the standard order."""
+    found = {m for by_task in results.values() for m in all_scores(by_task.get(task))}
+    return ordered_measures(found)
+
+
+def significance_mark(significant: bool, delta: float) -> str:
+    """'▲' / '▼' for a significantly better/worse result of a paired test, else ''."""
+    if not significant:
+        return ""
+    return "▲" if delta > 0 else "▼"
+
+
+def _marks(significance: Significance, task: str) -> dict[tuple[str, str], str]:
+    """(model, measure) -> mark against the baseline the model was tested against."""
+    return {
+        (test.system, measure): significance_mark(r.significant, r.delta)
+        for test in significance.get(task, [])
+        for measure, r in test.measures.items()
+    }
+
+
+def format_f1(r: Score | Mapping[str, Any], mark: str = "") -> str:
+    """F1 x100 with its interval, e.g. ``41.23 [39.10, 43.35] ▲`` (a score, or its JSON)."""
+    d = r.model_dump() if isinstance(r, Score) else r
+    f, low, high = (100 * (d.get(k) or 0.0) for k in ("fmeasure", "fmeasure_low", "fmeasure_high"))
+    text = f"{f:.2f} [{low:.2f}, {high:.2f}]"
     return f"{text} {mark}" if mark else text
 
 
-def na_cell(summary: dict[str, Any] | None) -> str:
+def na_cell(summary: TaskResult | None) -> str:
     """A score cell with no score: '—' when the model did not run the task, 'n/a' when it
     did but there was nothing to score it against."""
     return "—" if summary is None else "n/a"
@@ -237,9 +264,9 @@ def format_stat(stats: dict[str, Any], key: str, scale: float, digits: int) -> s
 
 
 def table_rows(
-    results: dict[str, dict[str, dict[str, Any]]],
+    results: Results,
     tasks: list[str],
-    significance: dict[str, list[dict[str, Any]]] | None = None,
+    significance: Significance | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows: a row per model; per task each measure's F1 x100 with its 95%
     interval, significance marks against the baseline, and n."""
@@ -247,7 +274,7 @@ def table_rows(
     header = ["model"]
     by_task = {t: measures_of(results, t) for t in tasks}
     for task in tasks:
-        header += [f"{task} {SHORT[m]}" for m in by_task[task]] + [f"{task} n"]
+        header += [f"{task} {SHORT.get(m, m)}" for m in by_task[task]] + [f"{task} n"]
     rows = []
     for model, summaries in results.items():
         row = [model]
@@ -258,14 +285,12 @@ def table_rows(
                 r = _rouge(summary, m)
                 mark = marks.get((model, m), "")
                 row.append(na_cell(summary) if r is None else format_f1(r, mark))
-            row.append("—" if summary is None else str(summary.get("n_scored", 0)))
+            row.append("—" if summary is None else str(summary.n_scored))
         rows.append(row)
     return header, rows
 
 
-def csv_rows(
-    results: dict[str, dict[str, dict[str, Any]]], tasks: list[str]
-) -> tuple[list[str], list[list[str]]]:
+def csv_rows(results: Results, tasks: list[str]) -> tuple[list[str], list[list[str]]]:
     """Machine-readable table: F1, its interval bounds, P and R per task x measure (0-100)."""
     header = ["model"]
     by_task = {t: measures_of(results, t) for t in tasks}
@@ -279,21 +304,26 @@ def csv_rows(
             summary = summaries.get(task)
             for m in by_task[task]:
                 r = _rouge(summary, m)
-                row += ["" if r is None or p not in r else f"{100 * r[p]:.4f}" for p in parts]
-            row.append("" if summary is None else str(summary.get("n_scored", 0)))
+                values = [None if r is None else getattr(r, p) for p in parts]
+                row += ["" if v is None else f"{100 * v:.4f}" for v in values]
+            row.append("" if summary is None else str(summary.n_scored))
         rows.append(row)
     return header, rows
 
 
-def significance_lines(significance: dict[str, list[dict[str, Any]]]) -> list[str]:
+def format_p(p: float | None) -> str:
+    return "n/a" if p is None else f"{p:.4f}"
+
+
+def significance_lines(significance: Significance) -> list[str]:
     """A Markdown table of the paired tests: ΔF1 and both p-values per task x measure."""
     rows = [
-        f"| {task} | {t['system']} | {t['baseline']} | {SHORT.get(m, m)} | {r['n']} | "
-        f"{scale_of(m) * r['delta']:+.2f} | {r['paired_bootstrap_p']:.4f} | "
-        f"{r['approximate_randomization_p']:.4f} |{' yes' if r['significant'] else ''} |"
+        f"| {task} | {t.system} | {t.baseline} | {SHORT.get(m, m)} | {r.n} | "
+        f"{scale_of(m) * r.delta:+.2f} | {format_p(r.paired_bootstrap_p)} | "
+        f"{format_p(r.approximate_randomization_p)} |{' yes' if r.significant else ''} |"
         for task, tests in significance.items()
         for t in tests
-        for m, r in t["measures"].items()
+        for m, r in t.measures.items()
     ]
     if not rows:
         return []
@@ -322,12 +352,13 @@ DATA_COLUMNS = (
 )
 
 
-def data_stats_lines(results: dict[str, dict[str, dict[str, Any]]], tasks: list[str]) -> list[str]:
+def data_stats_lines(results: Results, tasks: list[str]) -> list[str]:
     """A Markdown table of the data statistics per model x task (means over predictions)."""
     rows = []
     for model, by_task in results.items():
         for task in tasks:
-            stats = (by_task.get(task) or {}).get("data_stats")
+            result = by_task.get(task)
+            stats = result.data_stats if result is not None else None
             if not stats:
                 continue
             cells = [
@@ -362,13 +393,13 @@ HEADLINE_COLUMNS = (
 )
 
 
-def judge_rows(results: dict[str, dict[str, dict[str, Any]]]) -> list[list[str]]:
+def judge_rows(results: Results) -> list[list[str]]:
     """Per model x task x dimension: the judge's mean rating with its interval, how many
     answers were read, unparseable, and read by probabilities."""
     rows = []
     for model, by_task in results.items():
         for task, summary in by_task.items():
-            judge = (summary or {}).get("judge")
+            judge = summary.judge
             if not isinstance(judge, dict):
                 continue
             for dim, d in judge.get("dimensions", {}).items():
@@ -384,14 +415,14 @@ def judge_rows(results: dict[str, dict[str, dict[str, Any]]]) -> list[list[str]]
 JUDGE_HEADER = ["model", "task", "dimension", "rating (1-5)", "n", "unparseable", "by probability"]
 
 
-def judge_lines(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+def judge_lines(results: Results) -> list[str]:
     """A Markdown table of the LLM judge's ratings, and its signature."""
     rows = judge_rows(results)
     if not rows:
         return []
     sig = next(
-        s["judge"]["signature"] for by_task in results.values() for s in by_task.values()
-        if isinstance((s or {}).get("judge"), dict)
+        s.judge["signature"] for by_task in results.values() for s in by_task.values()
+        if isinstance(s.judge, dict)
     )  # fmt: skip
     return [
         "## LLM judge (1-5, mean with 95% interval)",
@@ -405,27 +436,31 @@ def judge_lines(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     ]
 
 
-def headline_check_rows(results: dict[str, dict[str, dict[str, Any]]]) -> list[list[str]]:
+def _headline_checks(by_task: dict[str, TaskResult]) -> dict[str, Any] | None:
+    result = by_task.get("headline")
+    return result.headline_checks if result is not None else None
+
+
+def headline_check_rows(results: Results) -> list[list[str]]:
     """Per model, the headline checks' cells (see ``HEADLINE_COLUMNS``)."""
     rows = []
     for model, by_task in results.items():
-        checks = (by_task.get("headline") or {}).get("headline_checks")
+        checks = _headline_checks(by_task)
         if isinstance(checks, dict):
             cells = [format_stat(checks, k, scale, d) for k, _, scale, d in HEADLINE_COLUMNS]
             rows.append([model, *cells])
     return rows
 
 
-def headline_check_lines(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+def headline_check_lines(results: Results) -> list[str]:
     """A Markdown table of the headline checks per model."""
     rows = headline_check_rows(results)
     if not rows:
         return []
     limits = next(
-        (by_task["headline"]["headline_checks"] for by_task in results.values()
-         if isinstance((by_task.get("headline") or {}).get("headline_checks"), dict)),
+        (c for by_task in results.values() if isinstance(c := _headline_checks(by_task), dict)),
         {},
-    )  # fmt: skip
+    )
     return [
         "## Headline checks (means and shares over headlines)",
         "",
@@ -464,18 +499,13 @@ def render_csv(header: list[str], rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
-def _min_scored(results: dict[str, dict[str, dict[str, Any]]]) -> int | None:
+def _min_scored(results: Results) -> int | None:
     """The fewest articles any scored model x task has (None when nothing was scored)."""
-    ns = [
-        s["n_scored"]
-        for by_task in results.values()
-        for s in by_task.values()
-        if s and s.get("n_scored")
-    ]
+    ns = [s.n_scored for by_task in results.values() for s in by_task.values() if s.n_scored]
     return min(ns) if ns else None
 
 
-def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: int) -> list[str]:
+def table_notes(results: Results, articles_used: int) -> list[str]:
     """Scale, n, legend and the scoring signature of each task."""
     notes = [
         "ROUGE F1 on a 0-100 scale with its 95% bootstrap interval (BERTScore: F1, Emb-cos: "
@@ -493,13 +523,13 @@ def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: in
     signatures: dict[str, str] = {}
     for by_task in results.values():
         for task, summary in by_task.items():
-            if summary and summary.get("signature"):
-                signatures.setdefault(task, summary["signature"])
+            if summary.signature:
+                signatures.setdefault(task, summary.signature)
     notes += [f"Signature ({task}): `{sig}`" for task, sig in signatures.items()]
     others: dict[tuple[str, str], str] = {}
     for by_task in results.values():
         for task, summary in by_task.items():
-            for name, sig in ((summary or {}).get("metric_signatures") or {}).items():
+            for name, sig in (summary.metric_signatures or {}).items():
                 others.setdefault((task, name), sig)
     notes += [
         f"Signature ({task}, {SHORT.get(n, n)}): `{sig}`" for (task, n), sig in others.items()
@@ -510,11 +540,13 @@ def table_notes(results: dict[str, dict[str, dict[str, Any]]], articles_used: in
 def write_tables(
     run_dir: Path,
     run: str,
-    results: dict[str, Any],
+    results: Results,
     tasks: list[str],
-    significance: dict[str, list[dict[str, Any]]],
+    significance: Significance,
     articles_used: int,
 ) -> None:
+    """table.md (scores with intervals and marks, tests, statistics, checks, judge) and
+    table.csv, from the typed results."""
     header, rows = table_rows(results, tasks, significance)
     notes = table_notes(results, articles_used)
     extra = (

@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,13 @@ from summeval.errors import ServiceError, UserError
 from summeval.generate import TaskRun, count_misses, generate_task, plan_task
 from summeval.judge import Judge
 from summeval.locks import generation_lock, run_folder_lock
+from summeval.logs import log
 from summeval.metrics.bertscore import aggregate
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.headline import DEFAULT_MAX_CHARS, corpus_headline_checks, headline_checks
 from summeval.metrics.rouge import (
     CorpusScores,
+    RougeSettings,
     make_tokenizer,
     score_corpus,
     settings_from_config,
@@ -45,12 +46,9 @@ from summeval.results import (
     write_samples,
     write_tables,
 )
-from summeval.scorers import scorers_from_config
+from summeval.schema import SCHEMA_VERSION, ModelRecord, PairedTest, RunResults, TaskResult
+from summeval.scorers import scorers_from_config, source_scorers_from_config
 from summeval.tasks import task_spec
-
-
-def log(msg: str) -> None:
-    print(f"summeval: {msg}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -64,8 +62,10 @@ class RunOptions:
 
 @dataclass
 class RunOutcome:
+    """Where the run was written, and its results.json as typed results."""
+
     run_dir: Path
-    results: dict[str, Any]
+    results: RunResults
 
 
 RougeScorer = Callable[[list[str], list[str], list[list[str]]], CorpusScores]
@@ -76,6 +76,9 @@ ExtraScorer = Callable[
     [list[str], list[list[str]], list[str]],
     list[tuple[str, dict[str, Any], dict[str, float], str]],
 ]
+SourceScorer = Callable[
+    [list[str], list[str]], list[tuple[str, dict[str, Any], dict[str, float], str]]
+]
 
 
 def score_task(
@@ -85,11 +88,14 @@ def score_task(
     limits: tuple[int | None, int] | None = None,
     extra: ExtraScorer | None = None,
     judge: JudgeFn | None = None,
+    source: SourceScorer | None = None,
 ) -> tuple[dict[str, Any], ModelScores, dict[str, ModelScores]]:
     """ROUGE with intervals, data statistics and counts for one model x task.
 
-    Articles without a reference are not scored (counted in ``n_unscored``); per-article
-    scores are stored on the samples.
+    Articles without a reference are not scored by ROUGE and the reference metrics (counted
+    in ``n_unscored``); source-based metrics (SummaC) and the judge read the article and
+    score every sample. Per-article scores are stored on the samples. Returns the summary,
+    the reference metrics' per-article scores, and those measured on their own articles.
     """
     samples = task_run.samples
     scored = [s for s in samples if any(r.strip() for r in s.references)]
@@ -160,11 +166,36 @@ def score_task(
             per_measure[name] = np.asarray(values["fmeasure"], dtype=float)
     per_article = ModelScores(corpus.ids, per_measure)
     judged: dict[str, ModelScores] = {}
+    if source is not None:  # against the article the model saw (cleaned, before any cut)
+        judged |= add_source_scores(summary, samples, articles, source)
     if judge is not None:  # every sample is rated, with or without a reference
-        rated, judged = judge(task_run, articles)
+        rated, rated_scores = judge(task_run, articles)
+        judged |= rated_scores
         if rated is not None:
             summary["judge"] = rated
     return summary, per_article, judged
+
+
+def add_source_scores(
+    summary: dict[str, Any], samples: list[Any], articles: dict[str, str], source: SourceScorer
+) -> dict[str, ModelScores]:
+    """Source-based metrics on every sample: per-article values on the samples, mean and
+    interval and signature in the summary; their per-article scores for paired tests."""
+    summary.setdefault("metrics", {})
+    summary.setdefault("metric_signatures", {})
+    ids = [s.id for s in samples]
+    out: dict[str, ModelScores] = {}
+    preds = [s.prediction for s in samples]
+    for name, values, agg, sig in source(preds, [articles.get(i, "") for i in ids]):
+        for i, sample in enumerate(samples):
+            sample.scores = {
+                **(sample.scores or {}),
+                name: {p: float(v[i]) for p, v in values.items()},
+            }
+        summary["metrics"][name] = agg if samples else None
+        summary["metric_signatures"][name] = sig
+        out[name] = ModelScores(ids, {name: np.asarray(values["fmeasure"], dtype=float)})
+    return out
 
 
 HIT_LIMIT_WARN_SHARE = 0.10  # above this share of outputs cut by the budget, say so
@@ -301,6 +332,7 @@ def run_model(
     on_task_done: Callable[..., None],
     extra: ExtraScorer | None = None,
     judge: JudgeFn | None = None,
+    source: SourceScorer | None = None,
 ) -> None:
     """Generate and score every task of one model (its backend and cache from
     ``_backend_and_cache``); the model loads only on a cache miss."""
@@ -330,7 +362,9 @@ def run_model(
             )
             runs.append(task_run)
             limits = (spec.max_words, config.tasks.get(task).max_chars)
-            summary, per_article, judged = score_task(task_run, bodies, rouge, limits, extra, judge)
+            summary, per_article, judged = score_task(
+                task_run, bodies, rouge, limits, extra, judge, source
+            )
             for warning in summary["warnings"]:
                 log(f"{model_cfg.name}/{task}: {warning}")
             write_samples(run_dir, task_run)
@@ -448,6 +482,270 @@ def _write_report(run_dir: Path) -> bool:
         return False
 
 
+@dataclass
+class Plan:
+    """A run checked before its folder is touched: the articles, the ROUGE settings, every
+    model's backend and cache (nothing loaded), the judge, and whether anything is to be
+    generated. ``plan_run`` makes it; ``execute`` and the API carry it out."""
+
+    config: SummevalConfig
+    articles: list[Article]
+    data: Any  # the reader's DataReport
+    tasks: list[str]  # the enabled tasks, in order
+    settings: RougeSettings
+    tokenizer: Any
+    prepared: dict[str, tuple[Any, GenerationCache]]
+    judge: Judge | None
+    generating: bool
+
+    def close(self) -> None:
+        """Free every backend (those of models with no task to run too) and the judge."""
+        for backend, _ in self.prepared.values():
+            backend.close()
+        if self.judge is not None:
+            self.judge.close()
+
+
+def load_data(config: SummevalConfig) -> tuple[list[Article], Any, list[str]]:
+    """Stage 1: the articles, the reader's report, and the enabled tasks (said on stderr:
+    how many articles, and which tasks lack references)."""
+    articles, report = load_articles(config.dataset)
+    log(_data_line(report))
+    enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
+    for line in missing_reference_lines(articles, enabled, report.reference_fields):
+        log(line)
+    return articles, report, enabled
+
+
+def plan_run(config: SummevalConfig, options: RunOptions) -> Plan:
+    """Stages 1-2: data, scorer and backends, and every pre-flight check (servers, cache,
+    judge): everything that can fail on bad input or a missing model or server."""
+    articles, report, enabled = load_data(config)
+    settings = settings_from_config(config.metrics.rouge, config.dataset.language)
+    tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
+    prepared = {m.name: _backend_and_cache(config, m, options) for m in config.models}
+    generating = preflight(config, prepared, articles, enabled)
+    judge = None
+    if config.metrics.judge is not None:  # its backend and cache identity, nothing loaded
+        judge = Judge(config.metrics.judge, config.seed, options.use_cache and config.cache)
+        judge.prepare()
+        if generating:  # new outputs to rate: a served judge must be there too
+            judge.preflight()
+    return Plan(config, articles, report, enabled, settings, tokenizer, prepared, judge,
+                generating)  # fmt: skip
+
+
+@dataclass
+class TaskScorer:
+    """Stage 4's pieces for one run: ROUGE, the other reference metrics and the judge, all
+    with the run's settings (intervals, resampler, seed)."""
+
+    settings: RougeSettings
+    tokenizer: Any
+    scorers: list[Any]
+    judge: Judge | None
+    show_progress: bool
+    sources: list[Any] = field(default_factory=list)  # read the article, not the references
+
+    def rouge(self, ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:
+        return score_corpus(ids, preds, refs, self.settings, self.tokenizer)
+
+    def _aggregate(self, values: dict[str, Any]) -> dict[str, Any]:
+        s = self.settings
+        return aggregate(values, s.resamples, s.resampler, s.seed, s.confidence)
+
+    def extra(
+        self, preds: list[str], refs: list[list[str]], task_refs: list[str]
+    ) -> list[tuple[str, dict[str, Any], dict[str, float], str]]:
+        """BERTScore and embedding similarity: per-article values, intervals, signature."""
+        out = []
+        for scorer in self.scorers:
+            values, sig = scorer.score(preds, refs, task_refs)
+            out.append((scorer.name, values, self._aggregate(values), sig))
+        return out
+
+    def source(
+        self, preds: list[str], articles: list[str]
+    ) -> list[tuple[str, dict[str, Any], dict[str, float], str]]:
+        """SummaC: per-article values against each article, intervals, signature."""
+        out = []
+        for scorer in self.sources:
+            for name, values, sig in scorer.score_sources(preds, articles):
+                out.append((name, values, self._aggregate(values), sig))
+        return out
+
+    def judge_task(
+        self, task_run: TaskRun, bodies: dict[str, str]
+    ) -> tuple[dict[str, Any] | None, dict[str, ModelScores]]:
+        """The judge's ratings of one model x task: mean with interval per dimension, the
+        rating on every sample, and the per-article values for paired tests."""
+        assert self.judge is not None
+        if not self.judge.dimensions(task_run.task):
+            return None, {}
+        samples = task_run.samples
+        res = self.judge.rate(
+            task_run.task,
+            task_run.model,
+            [s.id for s in samples],
+            [s.prediction for s in samples],
+            [bodies.get(s.id, "") for s in samples],
+            show_progress=self.show_progress,
+        )
+        dims: dict[str, Any] = {}
+        judged: dict[str, ModelScores] = {}
+        for dim, values in res["ratings"].items():
+            ok = ~np.isnan(values)
+            agg = (
+                self._aggregate({"mean": values[ok]})
+                if ok.any()
+                else {"mean": None, "mean_low": None, "mean_high": None}
+            )
+            reads = res["read"][dim]
+            dims[dim] = {
+                **agg,
+                "n": int(ok.sum()),
+                "unparseable": int((~ok).sum()),
+                "weighted": sum(r == "weighted" for r in reads),
+            }
+            for i, sample in enumerate(samples):
+                sample.judge = {
+                    **(sample.judge or {}),
+                    dim: {"rating": None if np.isnan(values[i]) else float(values[i]),
+                          "read": reads[i], "answer": res["answers"][dim][i]},
+                }  # fmt: skip
+            judged[dim] = ModelScores(
+                [s.id for s, keep in zip(samples, ok, strict=True) if keep],
+                {f"judge_{dim}": values[ok]},
+            )
+        for dim, d in dims.items():
+            if d["unparseable"]:
+                log(f"{task_run.model}/{task_run.task}: judge {dim}: {d['unparseable']} of "
+                    f"{len(samples)} answer(s) unparseable (left out of the mean)")  # fmt: skip
+        out = {"dimensions": dims, "signature": self.judge.signature(task_run.task),
+               "generated": res["generated"]}  # fmt: skip
+        return out, judged
+
+
+def task_scorer(plan: Plan, options: RunOptions) -> TaskScorer:
+    return TaskScorer(
+        plan.settings,
+        plan.tokenizer,
+        scorers_from_config(plan.config.metrics),
+        plan.judge,
+        options.show_progress,
+        source_scorers_from_config(plan.config.metrics),
+    )
+
+
+@dataclass
+class RunRecord:
+    """Stage 5: ``results.json`` and the tables as the run grows, rewritten (atomically)
+    after every model x task with the paired tests against the baseline so far."""
+
+    run_dir: Path
+    run_name: str
+    head: dict[str, Any]
+    plan: Plan
+    started: float
+    results: dict[str, dict[str, TaskResult]] = field(default_factory=dict)
+    models: dict[str, ModelRecord] = field(default_factory=dict)
+    significance: dict[str, list[PairedTest]] = field(default_factory=dict)
+    per_article: dict[str, dict[str, ModelScores]] = field(default_factory=dict)
+    judged: dict[str, dict[str, dict[str, ModelScores]]] = field(default_factory=dict)
+
+    def add(
+        self,
+        model: str,
+        task: str,
+        summary: dict[str, Any],
+        info: dict[str, Any],
+        scores: ModelScores,
+        judged: dict[str, ModelScores],
+    ) -> None:
+        """One model x task done: keep it, redo that task's paired tests, save."""
+        self.results.setdefault(model, {})[task] = TaskResult.model_validate(summary)
+        self.models[model] = ModelRecord.model_validate(info)
+        if summary["n_scored"]:  # n/a: no paired tests without references
+            self.per_article.setdefault(task, {})[model] = scores
+        for dim, dim_scores in judged.items():  # judge ratings: their own articles
+            self.judged.setdefault(task, {}).setdefault(dim, {})[model] = dim_scores
+        sig = self.plan.config.metrics.significance
+        baseline = sig.baseline or self.plan.config.models[0].name
+        tests = dict(
+            resampler=self.plan.settings.resampler,
+            all_pairs=sig.all_pairs,
+            bootstrap=sig.bootstrap,
+            permutations=sig.permutations,
+            seed=sig.seed,
+        )
+        found = (
+            compare_models(self.per_article[task], baseline, **tests)
+            if task in self.per_article
+            else []
+        )
+        for by_model in self.judged.get(task, {}).values():
+            merge_tests(found, compare_models(by_model, baseline, **tests))
+        if found:
+            self.significance[task] = [PairedTest.model_validate(t) for t in found]
+        self.save("running")
+
+    def save(self, status: str) -> RunResults:
+        """results.json (written through its typed model) and the tables, atomically."""
+        doc = RunResults(
+            schema_version=SCHEMA_VERSION,
+            **self.head,
+            status=status,
+            models=self.models,
+            results=self.results,
+            significance=self.significance,
+            timings={"total_seconds": round(time.perf_counter() - self.started, 3)},
+        )
+        write_json(self.run_dir / "results.json", doc.to_json())
+        write_tables(self.run_dir, self.run_name, self.results, self.plan.tasks,
+                     self.significance, self.plan.data.used)  # fmt: skip
+        return doc
+
+
+def run_head(plan: Plan, run_name: str, config_path: str) -> dict[str, Any]:
+    """What results.json says about the run itself: versions, settings, data."""
+    return {
+        "summeval_version": __version__,
+        "run": run_name,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "config_file": config_path,
+        "seed": plan.config.seed,
+        "git_commit": git_commit(),
+        "versions": package_versions(),
+        "scale": "0-1 (tables: 0-100)",
+        "rouge_settings": plan.settings.to_dict(),
+        "data": plan.data.to_dict(),
+    }
+
+
+def generate_and_score(
+    plan: Plan, scorer: TaskScorer, record: RunRecord, options: RunOptions
+) -> None:
+    """Stages 3-4: every model generates (cache first) and is scored, task by task, each
+    result going into ``record`` as it comes."""
+    for model_cfg in plan.config.models:
+        tasks = [t for t in model_cfg.tasks if t in plan.tasks]
+        if tasks:
+            run_model(
+                plan.config,
+                model_cfg,
+                plan.prepared[model_cfg.name],
+                tasks,
+                plan.articles,
+                scorer.rouge,
+                record.run_dir,
+                options,
+                record.add,
+                scorer.extra if scorer.scorers else None,
+                scorer.judge_task if scorer.judge is not None else None,
+                scorer.source if scorer.sources else None,
+            )
+
+
 def execute(
     config: SummevalConfig,
     *,
@@ -457,203 +755,35 @@ def execute(
 ) -> RunOutcome:
     """Run every model on every task it takes; write everything under ``<output.dir>/<run>``.
 
-    Results are rewritten after each model x task, so a run that dies keeps what it
-    finished; generations are in the cache, so a rerun resumes where it stopped.
+    The stages: ``plan_run`` (data, scorer, backends, pre-flight: all before the folder is
+    touched), then ``generate_and_score`` into a ``RunRecord`` that rewrites the results
+    after each model x task, so a run that dies keeps what it finished; generations are in
+    the cache, so a rerun resumes where it stopped.
     """
     options = options or RunOptions()
     started = time.perf_counter()
     run_dir = Path(config.output.dir) / run_name_for(config, config_path, run_name)
-    # Everything that can fail on bad input or a missing dataset/model comes before the run
-    # folder is touched: the data, the scorer, every model's backend and cache identity.
-    articles, report = load_articles(config.dataset)
-    log(_data_line(report))
-    enabled = [t for t in TASK_NAMES if config.tasks.get(t).enabled]
-    for line in missing_reference_lines(articles, enabled, report.reference_fields):
-        log(line)
-    settings = settings_from_config(config.metrics.rouge, config.dataset.language)
-    tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
-    prepared = {m.name: _backend_and_cache(config, m, options) for m in config.models}
-    generating = preflight(config, prepared, articles, enabled)
-
-    judge = None
-    if config.metrics.judge is not None:  # its backend and cache identity, nothing loaded
-        judge = Judge(config.metrics.judge, config.seed, options.use_cache and config.cache)
-        judge.prepare()
-        if generating:  # new outputs to rate: a served judge must be there too
-            judge.preflight()
-
+    plan = plan_run(config, options)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_folder_lock(run_dir):
-
-        def rouge(ids: list[str], preds: list[str], refs: list[list[str]]) -> CorpusScores:
-            return score_corpus(ids, preds, refs, settings, tokenizer)
-
-        scorers = scorers_from_config(config.metrics)
-
-        def extra_scores(
-            preds: list[str], refs: list[list[str]], task_refs: list[str]
-        ) -> list[tuple[str, dict[str, Any], dict[str, float], str]]:
-            out = []
-            for scorer in scorers:
-                values, sig = scorer.score(preds, refs, task_refs)
-                agg = aggregate(
-                    values, settings.resamples, settings.resampler, settings.seed,
-                    settings.confidence,
-                )  # fmt: skip
-                out.append((scorer.name, values, agg, sig))
-            return out
-
-        def judge_task(
-            task_run: TaskRun, bodies: dict[str, str]
-        ) -> tuple[dict[str, Any] | None, dict[str, ModelScores]]:
-            assert judge is not None
-            if not judge.dimensions(task_run.task):
-                return None, {}
-            samples = task_run.samples
-            res = judge.rate(
-                task_run.task,
-                task_run.model,
-                [s.id for s in samples],
-                [s.prediction for s in samples],
-                [bodies.get(s.id, "") for s in samples],
-                show_progress=options.show_progress,
-            )
-            dims: dict[str, Any] = {}
-            judged: dict[str, ModelScores] = {}
-            for dim, values in res["ratings"].items():
-                ok = ~np.isnan(values)
-                agg = (
-                    aggregate({"mean": values[ok]}, settings.resamples, settings.resampler,
-                              settings.seed, settings.confidence)
-                    if ok.any() else {"mean": None, "mean_low": None, "mean_high": None}
-                )  # fmt: skip
-                reads = res["read"][dim]
-                dims[dim] = {
-                    **agg,
-                    "n": int(ok.sum()),
-                    "unparseable": int((~ok).sum()),
-                    "weighted": sum(r == "weighted" for r in reads),
-                }
-                for i, sample in enumerate(samples):
-                    sample.judge = {
-                        **(sample.judge or {}),
-                        dim: {"rating": None if np.isnan(values[i]) else float(values[i]),
-                              "read": reads[i], "answer": res["answers"][dim][i]},
-                    }  # fmt: skip
-                judged[dim] = ModelScores(
-                    [s.id for s, keep in zip(samples, ok, strict=True) if keep],
-                    {f"judge_{dim}": values[ok]},
-                )
-            for dim, d in dims.items():
-                if d["unparseable"]:
-                    log(f"{task_run.model}/{task_run.task}: judge {dim}: {d['unparseable']} of "
-                        f"{len(samples)} answer(s) unparseable (left out of the mean)")  # fmt: skip
-            out = {"dimensions": dims, "signature": judge.signature(task_run.task),
-                   "generated": res["generated"]}  # fmt: skip
-            return out, judged
-
-        judge_scores: dict[str, dict[str, dict[str, ModelScores]]] = {}
-
-        sig_cfg = config.metrics.significance
-        baseline = sig_cfg.baseline or config.models[0].name
-        results: dict[str, dict[str, Any]] = {}
-        models_info: dict[str, Any] = {}
-        per_article: dict[str, dict[str, ModelScores]] = {}
-        significance: dict[str, list[dict[str, Any]]] = {}
-        head: dict[str, Any] = {
-            "summeval_version": __version__,
-            "run": run_name,
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "config_file": config_path,
-            "seed": config.seed,
-            "git_commit": git_commit(),
-            "versions": package_versions(),
-            "scale": "0-1 (tables: 0-100)",
-            "rouge_settings": settings.to_dict(),
-            "data": report.to_dict(),
-        }
-
-        def save(status: str) -> dict[str, Any]:
-            doc = {
-                **head,
-                "status": status,
-                "models": models_info,
-                "results": results,
-                "significance": significance,
-                "timings": {"total_seconds": round(time.perf_counter() - started, 3)},
-            }
-            write_json(run_dir / "results.json", doc)
-            write_tables(run_dir, run_name, results, enabled, significance, report.used)
-            return doc
-
+        record = RunRecord(run_dir, run_name, run_head(plan, run_name, config_path), plan, started)
         # A folder always describes one run: first mark it as this run, still running (an
         # older complete run here stops counting at once), then write its config and data.
-        save("running")
-
-        def on_task_done(
-            model: str,
-            task: str,
-            summary: dict[str, Any],
-            info: dict[str, Any],
-            scores: ModelScores,
-            judged: dict[str, ModelScores],
-        ) -> None:
-            results.setdefault(model, {})[task] = summary
-            models_info[model] = info
-            tests = dict(
-                resampler=settings.resampler,
-                all_pairs=sig_cfg.all_pairs,
-                bootstrap=sig_cfg.bootstrap,
-                permutations=sig_cfg.permutations,
-                seed=sig_cfg.seed,
-            )
-            if summary["n_scored"]:  # n/a: no paired tests without references
-                per_article.setdefault(task, {})[model] = scores
-            for dim, dim_scores in judged.items():  # judge ratings: their own articles
-                judge_scores.setdefault(task, {}).setdefault(dim, {})[model] = dim_scores
-            found = (
-                compare_models(per_article[task], baseline, **tests)
-                if (task in per_article)
-                else []
-            )
-            for by_model in judge_scores.get(task, {}).values():
-                merge_tests(found, compare_models(by_model, baseline, **tests))
-            if found:
-                significance[task] = found
-            save("running")
-
+        record.save("running")
         try:
             write_atomic(run_dir / "config.yaml", dump_config(config))
-            write_articles(run_dir, articles)  # a disk that fills here marks the run failed
-            for model_cfg in config.models:
-                tasks = [t for t in model_cfg.tasks if t in enabled]
-                if tasks:
-                    run_model(
-                        config,
-                        model_cfg,
-                        prepared[model_cfg.name],
-                        tasks,
-                        articles,
-                        rouge,
-                        run_dir,
-                        options,
-                        on_task_done,
-                        extra_scores if scorers else None,
-                        judge_task if judge is not None else None,
-                    )
+            write_articles(run_dir, plan.articles)  # a disk that fills here marks it failed
+            generate_and_score(plan, task_scorer(plan, options), record, options)
         except (KeyboardInterrupt, ServiceError):
-            save("interrupted")  # what finished is kept; generations are in the cache
+            record.save("interrupted")  # what finished is kept; generations are in the cache
             raise
         except Exception:
             with contextlib.suppress(Exception):  # e.g. the disk is full: keep the old file
-                save("failed")
+                record.save("failed")
             raise
         finally:
-            for backend, _ in prepared.values():  # those of models with no task to run too
-                backend.close()
-            if judge is not None:
-                judge.close()
-        doc = save("complete")
+            plan.close()
+        doc = record.save("complete")
         written = "table.md, table.csv, results.json"
         if config.output.report and _write_report(run_dir):
             written += ", report.html"

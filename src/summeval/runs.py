@@ -1,5 +1,7 @@
 """Reading finished run folders back: results, samples and articles, checked on the way in.
 
+``results.json`` is read through its typed model (``summeval.schema``).
+
 ``compare``, ``show``, ``diff`` and the HTML report read runs only through this module. A
 folder that is not a complete run written by this summeval (missing or corrupt files, a run
 still going or interrupted, an older results layout) raises ``RunProblem`` with the reason,
@@ -14,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from summeval.errors import DataError
 from summeval.metrics.datastats import words
 from summeval.metrics.significance import ModelScores
+from summeval.schema import RunResults, SchemaVersionError, TaskResult, read_results
 
 RESULTS = "results.json"
 
@@ -33,7 +37,7 @@ class Entry:
     run: str
     model: str
     task: str
-    summary: dict[str, Any]
+    result: TaskResult
     samples: list[dict[str, Any]]
 
     @property
@@ -42,17 +46,17 @@ class Entry:
 
     @property
     def signature(self) -> str:
-        return str(self.summary.get("signature", ""))
+        return self.result.signature
 
     @property
     def article_set(self) -> str:
-        return str(self.summary.get("article_set", ""))
+        return self.result.article_set
 
     @property
     def scored(self) -> bool:
         """Whether any article had a reference, i.e. whether there are scores at all."""
-        rouge = self.summary.get("rouge") or {}
-        return bool(self.summary.get("n_scored")) and all(v is not None for v in rouge.values())
+        rouge = self.result.rouge
+        return bool(self.result.n_scored) and all(v is not None for v in rouge.values())
 
     def prediction_lengths(self) -> list[int]:
         """Length in words of every prediction."""
@@ -64,7 +68,7 @@ class Entry:
 
     def model_scores(self, measures: list[str]) -> ModelScores:
         """Per-article F1 of the given measures over the scored articles, for paired tests."""
-        scored = [s for s in self.samples if s.get("scores")]
+        scored = [s for s in self.samples if all(m in (s.get("scores") or {}) for m in measures)]
         return ModelScores(
             [str(s["id"]) for s in scored],
             {m: np.array([float(s["scores"][m]["fmeasure"]) for s in scored]) for m in measures},
@@ -86,12 +90,12 @@ class Run:
 
     name: str
     path: Path
-    doc: dict[str, Any]
+    results: RunResults  # results.json, validated and typed
     entries: list[Entry] = field(default_factory=list)
 
     @property
     def models(self) -> list[str]:
-        return list(self.doc["results"])
+        return list(self.results.results)
 
     @property
     def tasks(self) -> list[str]:
@@ -138,21 +142,31 @@ def _sample_problem(row: dict[str, Any]) -> str | None:
     return None
 
 
-def _summary_problem(summary: Any) -> str | None:
-    """What is wrong with one model x task entry of results.json, or None."""
-    if not isinstance(summary, dict):
-        return "not an object"
-    if not isinstance(summary.get("signature"), str):
-        return "no scoring signature"
-    if not isinstance(summary.get("n_scored", 0), int):
-        return "'n_scored' is not a whole number"
-    problem = _score_problem(summary.get("rouge"), ("fmeasure", "fmeasure_low", "fmeasure_high"))
-    if problem:
-        return f"rouge: {problem}"
-    for key in ("data_stats", "headline_checks"):
-        if key in summary and not isinstance(summary[key], dict):
-            return f"'{key}' is not an object"
-    return None
+def _validation_line(err: ValidationError) -> str:
+    """pydantic's first error as one line: where in results.json, and what."""
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "the document"
+    return f"{where}: {first['msg']}"
+
+
+def _typed(doc: dict[str, Any]) -> RunResults:
+    """results.json through its typed model; RunProblem names the key that is wrong."""
+    for model, by_task in doc["results"].items():
+        for summary in (by_task or {}).values() if isinstance(by_task, dict) else ():
+            if not isinstance(summary, dict) or "signature" not in summary:
+                raise RunProblem(
+                    f"written by summeval {doc.get('summeval_version', '?')} without scoring "
+                    "signatures; rerun summeval run on its config to rescore it (cached "
+                    "generations cost nothing)"
+                )
+        if not isinstance(by_task, dict | None):
+            raise RunProblem(f"{RESULTS}: results for '{model}' are not an object")
+    try:
+        return read_results(doc)
+    except SchemaVersionError as err:
+        raise RunProblem(f"{RESULTS}: {err}") from None
+    except ValidationError as err:
+        raise RunProblem(f"{RESULTS}: {_validation_line(err)}") from None
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -192,25 +206,14 @@ def load_run(path: Path) -> Run:
     status = doc.get("status")
     if status != "complete":
         raise RunProblem(f"partial run (status '{status}'); finish it with summeval run")
-    run = Run(str(doc.get("run") or path.name), path, doc)
-    for model, by_task in doc["results"].items():
-        if not isinstance(by_task, dict | None):
-            raise RunProblem(f"{RESULTS}: results for '{model}' are not an object")
-        for task, summary in (by_task or {}).items():
-            if isinstance(summary, dict) and "signature" in summary:
-                problem = _summary_problem(summary)
-                if problem:
-                    raise RunProblem(f"{RESULTS}: {model}/{task}: {problem}")
-            if not isinstance(summary, dict) or "signature" not in summary:
-                raise RunProblem(
-                    f"written by summeval {doc.get('summeval_version', '?')} without scoring "
-                    "signatures; rerun summeval run on its config to rescore it (cached "
-                    "generations cost nothing)"
-                )
+    typed = _typed(doc)
+    run = Run(typed.run or path.name, path, typed)
+    for model, by_task in typed.results.items():
+        for task, result in by_task.items():
             samples_file = path / f"samples_{model}_{task}.jsonl"
             if not samples_file.is_file():
                 raise RunProblem(f"{samples_file.name} is missing")
-            run.entries.append(Entry(run.name, model, task, summary, _read_jsonl(samples_file)))
+            run.entries.append(Entry(run.name, model, task, result, _read_jsonl(samples_file)))
     return run
 
 

@@ -17,12 +17,26 @@ import numpy as np
 
 from summeval import __version__
 from summeval.encoders import SentenceEncoder, TokenEncoder
+from summeval.errors import ConfigError
 from summeval.metrics.bertscore import (
     TokenEmbeddings,
     bertscore,
     embedding_similarity,
     idf_weights,
 )
+from summeval.metrics.summac import (
+    MAX_ARTICLE_CHUNKS,
+    MIN_CHUNK_CHARS,
+    ConvWeights,
+    chunks,
+    conv_score,
+    image_from,
+    pairs,
+    zs_score,
+)
+from summeval.nli import NLIModel
+from summeval.plugins import METRIC_GROUP, load_plugin
+from summeval.sentences import SPLITTER_NAME, split_sentences
 
 PARTS = {"bertscore": ("precision", "recall", "fmeasure"), "embedding": ("fmeasure",)}
 
@@ -118,11 +132,105 @@ class EmbeddingScorer:
         return {"fmeasure": cos}, sig
 
 
+@dataclass
+class PluginScorer:
+    """A metric an installed package adds, under the name the config gives it. Its
+    ``score`` returns per-article values by part (``fmeasure`` is the one tables, intervals
+    and paired tests use) and a signature."""
+
+    name: str
+    impl: Any
+
+    def score(
+        self, preds: Sequence[str], refs: Sequence[Sequence[str]], task_refs: Sequence[str]
+    ) -> tuple[dict[str, np.ndarray], str]:
+        values, sig = self.impl.score(list(preds), [list(g) for g in refs], list(task_refs))
+        if "fmeasure" not in values:
+            raise ConfigError(
+                f"plugin metric '{self.name}' returned no 'fmeasure' values",
+                where=f"metrics.{self.name}",
+                hint="its score() must return {'fmeasure': per-article values, ...}",
+            )
+        return {p: np.asarray(v, dtype=float) for p, v in values.items()}, str(sig)
+
+
+@dataclass
+class SummaCScorer:
+    """SummaC-ZS and -Conv of each output against its article (``metrics.summac``): the
+    NLI image of every article chunk x output chunk, then the scores of
+    ``summeval.metrics.summac``. Source-based: it never reads the references."""
+
+    cfg: Any
+    nli: NLIModel = field(init=False)
+    weights: ConvWeights | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        c = self.cfg
+        self.nli = NLIModel(c.model, c.batch_size, c.device, c.max_length,
+                            c.entailment_index, c.contradiction_index)  # fmt: skip
+        if "conv" in c.modes:
+            self.weights = ConvWeights.published()
+
+    def images(self, outputs: Sequence[str], articles: Sequence[str]) -> list[np.ndarray]:
+        """One NLI image per (output, article), all pairs batched together."""
+        gran = self.cfg.granularity
+        plans = []
+        todo: list[tuple[str, str]] = []
+        for output, article in zip(outputs, articles, strict=True):
+            doc = chunks(article, gran, split_sentences)[:MAX_ARTICLE_CHUNKS]
+            out = chunks(output, gran, split_sentences)
+            plans.append((len(todo), len(doc), len(out)))
+            todo += [(doc[i], out[j]) for i, j in pairs(doc, out)]
+        probs = self.nli.probabilities(todo) if todo else np.zeros((0, 3))
+        return [image_from(probs[at : at + n * m], n, m) for at, n, m in plans]
+
+    def signature(self, mode: str) -> str:
+        c = self.cfg
+        ent, con, _ = self.nli.indices
+        parts = [
+            f"summac-{mode}",
+            f"model:{c.model}",
+            f"gran:{c.granularity}",
+            f"split:{SPLITTER_NAME}",
+            f"chunks:>{MIN_CHUNK_CHARS}ch,doc<={MAX_ARTICLE_CHUNKS}",
+            f"maxlen:{c.max_length}",
+            f"labels:e{ent}/c{con}",
+            "src:article",
+        ]
+        if mode == "conv":
+            parts.append("conv:summac_conv_vitc_sent_perc_e")
+        return "|".join([*parts, f"v:summeval-{__version__}",
+                         f"transformers-{_version('transformers')}"])  # fmt: skip
+
+    def score_sources(
+        self, outputs: Sequence[str], articles: Sequence[str]
+    ) -> list[tuple[str, dict[str, np.ndarray], str]]:
+        """Per mode: the per-article scores (as ``fmeasure``) and the signature."""
+        images = self.images(outputs, articles)
+        out = []
+        for mode in self.cfg.modes:
+            if mode == "zs":
+                values = np.array([zs_score(im) for im in images])
+            else:
+                assert self.weights is not None
+                values = np.array([conv_score(im, self.weights) for im in images])
+            out.append((f"summac_{mode}", {"fmeasure": values}, self.signature(mode)))
+        return out
+
+
+def source_scorers_from_config(metrics: Any) -> list[Any]:
+    """The metrics that read the article instead of the references."""
+    return [SummaCScorer(metrics.summac)] if metrics.summac is not None else []
+
+
 def scorers_from_config(metrics: Any) -> list[Any]:
-    """The model-based scorers a ``metrics`` config section turns on."""
+    """The model-based scorers a ``metrics`` config section turns on, then plugin metrics."""
     out: list[Any] = []
     if metrics.bertscore is not None:
         out.append(BertScoreScorer(metrics.bertscore))
     if metrics.embedding is not None:
         out.append(EmbeddingScorer(metrics.embedding))
+    for name, options in (metrics.model_extra or {}).items():
+        factory = load_plugin(METRIC_GROUP, name, f"metrics.{name}")
+        out.append(PluginScorer(name, factory(dict(options or {}))))
     return out

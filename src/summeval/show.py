@@ -8,7 +8,7 @@ from typing import Any
 
 from summeval.data.cleaning import CONTROL_CHARS
 from summeval.errors import DataError
-from summeval.results import MEASURES, SHORT
+from summeval.results import SHORT, ordered_measures
 from summeval.runs import Entry, Run, resolve_run
 
 ARTICLE_CHARS = 600
@@ -18,7 +18,7 @@ def _scores_line(scores: dict[str, Any] | None) -> str:
     if not scores:
         return "no reference: not scored"
     return "  ".join(
-        f"{SHORT.get(m, m)} {100 * scores[m]['fmeasure']:.2f}" for m in MEASURES if m in scores
+        f"{SHORT.get(m, m)} {100 * scores[m]['fmeasure']:.2f}" for m in ordered_measures(scores)
     )
 
 

@@ -1,4 +1,7 @@
-"""Backend registry: a name in the config maps to a factory. Heavy imports stay lazy."""
+"""Backend registry: a name in the config maps to a factory. Heavy imports stay lazy.
+
+Installed packages add backends through the ``summeval.backends`` entry points
+(``summeval.plugins``); the built-in names below win a clash."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from summeval.errors import ConfigError
+from summeval.plugins import BACKEND_GROUP, found, load_plugin
 
 if TYPE_CHECKING:
     from summeval.config import ModelConfig, SummevalConfig, TasksConfig
@@ -23,12 +27,20 @@ BACKENDS: dict[str, str] = {
 }
 
 
+def known_backends() -> list[str]:
+    """The built-in backends, then those installed packages add."""
+    return [*BACKENDS, *(n for n in found(BACKEND_GROUP) if n not in BACKENDS)]
+
+
 def unknown_backend(name: str) -> str | None:
     """None for a known backend, else a message naming the nearest known one."""
     if name in BACKENDS:
         return None
-    close = difflib.get_close_matches(name, list(BACKENDS), n=1, cutoff=0.4)
-    hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(BACKENDS)}"
+    known = known_backends()
+    if name in known:
+        return None
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.4)
+    hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(known)}"
     return f"unknown backend '{name}'; {hint}"
 
 
@@ -50,7 +62,12 @@ def check_backend(name: str, where: str = "backend") -> None:
 
 def create_backend(cfg: ModelConfig, tasks: TasksConfig, seed: int) -> Backend:
     """Build the backend named by ``cfg.backend``."""
-    check_backend(cfg.backend, f"models.{cfg.name}.backend")
-    module_name, attr = BACKENDS[cfg.backend].split(":")
-    factory: Callable[..., Backend] = getattr(importlib.import_module(module_name), attr)
+    where = f"models.{cfg.name}.backend"
+    check_backend(cfg.backend, where)
+    factory: Callable[..., Backend]
+    if cfg.backend in BACKENDS:
+        module_name, attr = BACKENDS[cfg.backend].split(":")
+        factory = getattr(importlib.import_module(module_name), attr)
+    else:
+        factory = load_plugin(BACKEND_GROUP, cfg.backend, where)
     return factory(cfg, tasks, seed)

@@ -27,7 +27,6 @@ import json
 import math
 import os
 import random
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from urllib.parse import urlsplit
 from summeval.config import ModelConfig, TasksConfig
 from summeval.data.article import Article
 from summeval.errors import ModelError, ServiceError
+from summeval.logs import log
 from summeval.models.base import Generation, ModelInfo, Prepared
 from summeval.tasks import DEFAULT_MAX_NEW_TOKENS, TaskSpec
 
@@ -154,7 +154,7 @@ class OpenAIBackend:
         self._tokenizer: Any = None
         self._server_tokenize: bool | None = None
         self.stats = RequestStats()
-        self._notice = _Notice(f"summeval: {self.key}: ")
+        self._notice = _Notice(f"{self.key}: ")
         self._in_flight: dict[int, float] = {}  # request -> when it was sent (monotonic)
         self.info = ModelInfo(
             backend="openai",
@@ -247,7 +247,7 @@ class OpenAIBackend:
             return
         if self._api_key() != "EMPTY":
             for warning in key_warnings(self.urls, self.cfg.api_key_env):
-                print(f"summeval: warning: {self.key}: {warning}", file=sys.stderr)
+                log(f"warning: {self.key}: {warning}")
         self._servers = [Server(url, None) for url in self.urls]
         self.info.details["truncation"] = self._truncation()
 
@@ -270,9 +270,7 @@ class OpenAIBackend:
             for s, (ok, why) in zip(self._servers, found, strict=True):
                 if not ok and serving:
                     s.aside_until = math.inf
-                    print(
-                        f"summeval: warning: {self.key}: {s.url} set aside: {why}", file=sys.stderr
-                    )
+                    log(f"warning: {self.key}: {s.url} set aside: {why}")
             if not serving:
                 self._no_server(found)
             if self.cfg.max_input_tokens is not None and not self.cfg.tokenizer:
@@ -327,11 +325,10 @@ class OpenAIBackend:
         self._server_tokenize = isinstance(got, dict) and isinstance(got.get("tokens"), list)
         self.info.details["truncation"] = self._truncation()
         if not self._server_tokenize:
-            print(
-                f"summeval: warning: {self.key}: the server has no /tokenize: articles are cut "
+            log(
+                f"warning: {self.key}: the server has no /tokenize: articles are cut "
                 f"to max_input_tokens at {CHARS_PER_TOKEN} characters a token (approximate; "
-                "set tokenizer: to the model's tokenizer for exact counts)",
-                file=sys.stderr,
+                "set tokenizer: to the model's tokenizer for exact counts)"
             )
 
     def _status_error(self, exc: Any, url: str) -> ModelError:
@@ -748,7 +745,7 @@ class _Notice:
         now = time.monotonic()
         if now - self.last.get(kind, -NOTICE_EVERY_S) >= NOTICE_EVERY_S:
             self.last[kind] = now
-            print(self.prefix + text, file=sys.stderr, flush=True)
+            log(self.prefix + text)
 
 
 class _Pacer:

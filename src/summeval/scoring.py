@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summeval.errors import DataError
+from summeval.errors import DataError, UserError
 from summeval.metrics.datastats import corpus_stats
-from summeval.metrics.rouge import CorpusScores, RougeSettings, score_corpus
+from summeval.metrics.rouge import CorpusScores, RougeSettings, score_corpus, settings_for
 from summeval.results import MIN_INTERVAL_N, SHORT, format_stat, small_n_note
 
 Items = list[tuple[str, list[str]]]
@@ -180,6 +180,21 @@ def score_files(
     ids, preds, refs = load_pairs(
         predictions, references, pred_field=pred_field, refs_field=refs_field, fields_used=fields
     )
+    return score_texts(ids, preds, refs, settings, language_key=language_key, fields=fields)
+
+
+def score_texts(
+    ids: list[str],
+    preds: list[str],
+    refs: list[list[str]],
+    settings: RougeSettings,
+    *,
+    language_key: str = "--language",
+    fields: dict[str, str] | None = None,
+    stats: bool = True,
+) -> ScoredFiles:
+    """ROUGE over the items with a non-empty reference (the others are counted), and the
+    data statistics of every prediction (``stats=False``: none)."""
     keep = [i for i, r in enumerate(refs) if any(t.strip() for t in r)]
     scores = score_corpus(
         [ids[i] for i in keep],
@@ -188,8 +203,33 @@ def score_files(
         settings,
         language_key=language_key,
     )
-    stats = corpus_stats(preds, None, refs)
-    return ScoredFiles(scores, stats, ids, len(ids) - len(keep), fields)
+    data_stats = corpus_stats(preds, None, refs) if stats else {}
+    return ScoredFiles(scores, data_stats, ids, len(ids) - len(keep), fields or {})
+
+
+def choose_settings(
+    profile: str | None,
+    language: str | None,
+    where: str,
+    language_key: str = "--language",
+    **options: Any,
+) -> RougeSettings:
+    """ROUGE settings as ``run`` chooses them: a language other than English selects the
+    multilingual profile; the multilingual profile needs a language. One-line errors."""
+    chosen = profile or (
+        "multilingual" if language and language.split("-")[0] != "en" else "rouge155"
+    )
+    if chosen == "multilingual" and not language:
+        raise UserError(
+            "the multilingual profile needs the texts' language (its stemmer and word "
+            "segmenter depend on it)",
+            where=where,
+            hint=f"add {language_key}, e.g. {language_key} zh (or en)",
+        )
+    try:
+        return settings_for(chosen, language=language, **options)
+    except ValueError as err:
+        raise UserError(str(err), where=where) from None
 
 
 def per_article_lines(result: ScoredFiles) -> str:
