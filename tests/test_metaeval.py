@@ -187,3 +187,71 @@ def test_meta_eval_model_metrics_use_the_run_code(tmp_path) -> None:
     )
     np.testing.assert_allclose(values, direct["fmeasure"])
     assert set(doc["correlations"]["system"]["h"]) == {"rouge1", "bertscore"}
+
+
+def test_meta_eval_faithfulness_and_sacrebleu_metrics(tmp_path) -> None:
+    """bleu, chrf and hallucination in meta-eval: source-based metrics read the articles
+    (--articles or an article field); lower-is-better ones are correlated negated."""
+    rows = [json.loads(x) for x in REALSUMM.read_text().splitlines()[:72]]  # 3 articles
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    articles = ROOT / "data" / "realsumm" / "realsumm_articles.jsonl"
+
+    def meta(path, *extra):
+        return subprocess.run(
+            [sys.executable, "-m", "summeval", "meta-eval", str(path), "--metrics",
+             "rouge1,bleu,chrf,hallucination", "--bootstrap", "50", "--permutations", "50",
+             "--output-dir", str(tmp_path / "out"), *extra],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    missing = meta(small)
+    assert missing.returncode == 2
+    assert missing.stderr.strip().splitlines() == [
+        "summeval: error: --metrics: 'hallucination' reads each summary's article, and the "
+        "file gives none; add an 'article' field to each line, or give --articles FILE "
+        '({"id", "article"} lines, e.g. data/realsumm/realsumm_articles.jsonl)'
+    ]
+    proc = meta(small, "--articles", str(articles))
+    assert proc.returncode == 0, proc.stderr
+    assert "| −Halluc. (negated) |" in proc.stdout and "| chrF (sent.) |" in proc.stdout
+    doc = json.loads((tmp_path / "out" / "meta_eval.json").read_text())
+    assert doc["signatures"]["bleu"].startswith("bleu|sentence-level mean|sacrebleu:")
+    # the same numbers with the article on every line
+    by_id = {json.loads(x)["id"]: json.loads(x)["article"] for x in articles.read_text()
+             .splitlines()}  # fmt: skip
+    inline = tmp_path / "inline.jsonl"
+    inline.write_text("".join(json.dumps({**r, "article": by_id[r["id"]]}) + "\n" for r in rows))
+    again = meta(inline)
+    assert again.returncode == 0, again.stderr
+    assert (
+        json.loads((tmp_path / "out" / "meta_eval.json").read_text())["correlations"]
+        == (doc["correlations"])
+    )
+    # hallucination there is minus the run's metric (0 where a summary has no entity)
+    from summeval.metaeval import metric_functions, read_articles, read_judged
+    from summeval.metrics.hallucination import hallucination
+    from summeval.metrics.rouge import settings_for
+
+    judged = read_judged(small, None, read_articles(articles))
+    fn = metric_functions(["hallucination"], settings_for("rouge155"), judged.sources)
+    values, _ = fn["hallucination"](judged.predictions, judged.references)
+    share, _, _ = hallucination(judged.predictions[0], judged.sources[0])
+    assert values[0] == (-share if share == share else 0.0)
+
+
+def test_meta_eval_summac_with_a_chosen_nli_model(tmp_path) -> None:
+    rows = [json.loads(x) for x in REALSUMM.read_text().splitlines()[:48]]  # 2 articles
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    proc = subprocess.run(
+        [sys.executable, "-m", "summeval", "meta-eval", str(small), "--metrics",
+         "summac_zs,summac_conv", "--summac-model", "tiny-random:nli", "--articles",
+         str(ROOT / "data" / "realsumm" / "realsumm_articles.jsonl"), "--bootstrap", "20",
+         "--permutations", "20", "--output-dir", str(tmp_path / "out")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sigs = json.loads((tmp_path / "out" / "meta_eval.json").read_text())["signatures"]
+    assert sigs["summac_zs"].startswith("summac-zs|model:tiny-random:nli|gran:sentence")
+    assert sigs["summac_conv"].startswith("summac-conv|model:tiny-random:nli")

@@ -263,6 +263,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     meta.add_argument("--human", help="comma-separated human dimensions (default: all)")
     meta.add_argument(
+        "--articles",
+        help='{"id", "article"} JSON lines: the articles, for source-based metrics '
+        "(hallucination, summac_zs, summac_conv); or an 'article' field on each line",
+    )
+    meta.add_argument(
+        "--summac-model",
+        help="NLI model for summac_zs/summac_conv (default: metrics.summac's, "
+        "tals/albert-xlarge-vitaminc-mnli)",
+    )
+    meta.add_argument(
         "--profile",
         default="rouge155",
         choices=["rouge155", "rouge-score", "hf", "multilingual"],
@@ -295,7 +305,9 @@ def _parser() -> argparse.ArgumentParser:
         "push", help="send a complete run to Weights & Biases or a Hugging Face Hub dataset repo"
     )
     push.add_argument("run", help="a run folder, or a run name under results/")
-    push.add_argument("--to", required=True, choices=["wandb", "hub"])
+    push.add_argument(
+        "--to", required=True, choices=["wandb", "hub"], help="Weights & Biases or the Hub"
+    )
     push.add_argument("--project", default="summeval", help="W&B project (default %(default)s)")
     push.add_argument("--entity", help="W&B entity (team or user)")
     push.add_argument("--repo", help="Hub dataset repo id, e.g. me/summeval-runs")
@@ -316,7 +328,7 @@ def _quiet_libraries() -> None:
     import logging
     import warnings
 
-    for name in ("huggingface_hub", "transformers", "datasets", "httpx", "httpx2"):
+    for name in ("huggingface_hub", "transformers", "datasets", "httpx", "httpx2", "sacrebleu"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
@@ -659,7 +671,13 @@ def _silence_stdout() -> None:
 
 
 def _cmd_meta_eval(args: argparse.Namespace) -> int:
-    from summeval.metaeval import meta_evaluate, metric_functions, read_judged, write_outputs
+    from summeval.metaeval import (
+        meta_evaluate,
+        metric_functions,
+        read_articles,
+        read_judged,
+        write_outputs,
+    )
     from summeval.metrics.rouge import ALL_MEASURES, settings_for
 
     names = [m.strip() for m in args.metrics.split(",") if m.strip()]
@@ -676,10 +694,11 @@ def _cmd_meta_eval(args: argparse.Namespace) -> int:
         settings = settings_for(args.profile, measures=rouge or ["rouge1"], resamples=1)
     except ValueError as err:
         raise UserError(str(err), where="--profile", hint="meta-eval scores English text") from None
-    judged = read_judged(Path(args.file), dims)
+    articles = read_articles(Path(args.articles)) if args.articles else None
+    judged = read_judged(Path(args.file), dims, articles)
     doc = meta_evaluate(
         judged,
-        metric_functions(names, settings),
+        metric_functions(names, settings, judged.sources, args.summac_model),
         resampling=args.resample,
         bootstrap=args.bootstrap,
         permutations=args.permutations,

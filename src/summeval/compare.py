@@ -27,6 +27,7 @@ from summeval.results import (
     DATA_COLUMNS,
     MIN_INTERVAL_N,
     SHORT,
+    better_delta,
     format_f1,
     format_stat,
     ordered_measures,
@@ -113,7 +114,8 @@ def _group(task: str, gid: str, entries: list[Entry], options: CompareOptions) -
     for e in ranked:
         sig = by_label.get(e.label, {})
         marks = {
-            m: significance_mark(bool(r.get("significant")), r["delta"]) for m, r in sig.items()
+            m: significance_mark(bool(r.get("significant")), better_delta(m, r["delta"]))
+            for m, r in sig.items()
         }
         rows.append(
             {

@@ -289,6 +289,36 @@ class SummaCConfig(_Strict):
     contradiction_index: int | None = Field(default=None, ge=0, le=2)
 
 
+class BleuConfig(_Strict):
+    """sacrebleu's BLEU: corpus score (with sacrebleu's signature) and sentence BLEU per
+    article; the options are sacrebleu's own."""
+
+    tokenize: str = "13a"
+    lowercase: bool = False
+    smooth_method: Literal["exp", "floor", "add-k", "none"] = "exp"
+
+
+class ChrfConfig(_Strict):
+    """sacrebleu's chrF; ``word_order: 2`` is chrF++."""
+
+    char_order: int = Field(default=6, ge=1)
+    word_order: int = Field(default=0, ge=0)
+    lowercase: bool = False
+
+
+class TerConfig(_Strict):
+    """sacrebleu's TER (lower is better; tables mark it so)."""
+
+    normalized: bool = False
+    no_punct: bool = False
+    case_sensitive: bool = False
+
+
+class HallucinationConfig(_Strict):
+    """The share of an output's named entities and numbers absent from its article (rules;
+    lower is better)."""
+
+
 class JudgeConfig(_Strict):
     """An LLM judge (G-Eval style): any summeval model rates every summary and headline 1-5
     on each dimension, with the article in the prompt; ratings go through the cache."""
@@ -318,6 +348,10 @@ class MetricsConfig(_Strict):
     bertscore: BertScoreConfig | None = None  # {} turns it on with defaults
     embedding: EmbeddingConfig | None = None
     summac: SummaCConfig | None = None  # against the article, not the references
+    hallucination: HallucinationConfig | None = None  # against the article
+    bleu: BleuConfig | None = None  # sacrebleu, against the references
+    chrf: ChrfConfig | None = None
+    ter: TerConfig | None = None
     judge: JudgeConfig | None = None
 
 

@@ -42,10 +42,36 @@ class Judged:
     predictions: list[str]  # row-major: system, then article
     references: list[list[str]]
     human: dict[str, np.ndarray]  # dimension -> systems x articles
+    sources: list[str] | None = None  # each summary's article (row-major); None: not given
 
 
-def read_judged(path: Path, dims: Sequence[str] | None = None) -> Judged:
-    """Read and check the JSON lines: every line complete, every (system, article) once."""
+def read_articles(path: Path) -> dict[str, str]:
+    """``{"id", "article"}`` JSON lines (``--articles``): each article's text by id."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(
+            f"cannot read the file ({err.__class__.__name__})", where=str(path)
+        ) from None
+    out: dict[str, str] = {}
+    for no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise DataError("malformed JSON", where=f"{path}:{no}") from None
+        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("article"), str):
+            raise DataError('expected {"id", "article": text}', where=f"{path}:{no}")
+        out[str(row["id"])] = row["article"]
+    return out
+
+
+def read_judged(
+    path: Path, dims: Sequence[str] | None = None, articles_text: dict[str, str] | None = None
+) -> Judged:
+    """Read and check the JSON lines: every line complete, every (system, article) once.
+    Each summary's article comes from its optional ``article`` field, else ``articles``."""
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -107,12 +133,15 @@ def read_judged(path: Path, dims: Sequence[str] | None = None) -> Judged:
                     )
                 human[d][i, j] = float(v)
     order = [cells[(s, a)] for s in systems for a in articles]
+    texts = [r.get("article") if isinstance(r.get("article"), str) else
+             (articles_text or {}).get(str(r["id"])) for r in order]  # fmt: skip
     return Judged(
         systems,
         articles,
         [r["prediction"] for r in order],
         [[x for x in r["references"] if x.strip()] for r in order],
         human,
+        None if any(t is None for t in texts) else [str(t) for t in texts],
     )
 
 
@@ -205,7 +234,9 @@ def _cell(c: dict[str, float]) -> str:
 
 
 def _label(metric: str) -> str:
-    return SHORT.get(metric, metric)
+    """A metric's name in the tables; lower-is-better ones are correlated negated."""
+    name = SHORT.get(metric, metric)
+    return f"−{name} (negated)" if metric in NEGATED else name
 
 
 def render_markdown(doc: dict[str, Any], source: str) -> str:
@@ -284,6 +315,54 @@ def write_outputs(doc: dict[str, Any], out_dir: Path, source: str) -> list[Path]
 
 
 MODEL_METRICS = ("bertscore", "embedding")
+REFERENCE_METRICS = ("bleu", "chrf", "ter")  # sacrebleu, sentence level
+SOURCE_METRICS = ("hallucination", "summac_zs", "summac_conv")  # read the article
+NEGATED = ("ter", "hallucination")  # lower is better: correlated as -value
+
+
+def sacre_metric(name: str) -> MetricFn:
+    """Sentence-level BLEU, chrF or TER with ``summeval run``'s defaults (TER negated)."""
+    from summeval.config import BleuConfig, ChrfConfig, TerConfig
+    from summeval.scorers import SacreScorer
+
+    cfg = {"bleu": BleuConfig, "chrf": ChrfConfig, "ter": TerConfig}[name]()
+    scorer = SacreScorer(name, cfg)
+
+    def fn(preds: Sequence[str], refs: Sequence[Sequence[str]]) -> tuple[np.ndarray, str]:
+        values, sig = scorer.score(preds, refs, [])
+        sign = -1.0 if name in NEGATED else 1.0
+        return sign * np.asarray(values["fmeasure"], dtype=float), sig
+
+    return fn
+
+
+def source_metric(name: str, sources: list[str] | None, nli_model: str | None = None) -> MetricFn:
+    """A metric of each summary against its article; hallucination negated, and 0 (nothing
+    to check) where a summary has no entity or number."""
+    if sources is None:
+        raise UserError(
+            f"'{name}' reads each summary's article, and the file gives none",
+            where="--metrics",
+            hint="add an 'article' field to each line, or give --articles FILE "
+            '({"id", "article"} lines, e.g. data/realsumm/realsumm_articles.jsonl)',
+        )
+    from summeval.config import HallucinationConfig, SummaCConfig
+    from summeval.scorers import HallucinationScorer, SummaCScorer
+
+    if name == "hallucination":
+        scorer: Any = HallucinationScorer(HallucinationConfig())
+    else:
+        options: dict[str, Any] = {"modes": [name.removeprefix("summac_")]}
+        if nli_model:
+            options["model"] = nli_model
+        scorer = SummaCScorer(SummaCConfig(**options))
+
+    def fn(preds: Sequence[str], refs: Sequence[Sequence[str]]) -> tuple[np.ndarray, str]:
+        ((_, values, sig),) = scorer.score_sources(list(preds), sources)
+        v = np.nan_to_num(np.asarray(values["fmeasure"], dtype=float), nan=0.0)
+        return (-v if name in NEGATED else v), sig
+
+    return fn
 
 
 def model_metric(name: str) -> MetricFn:
@@ -303,8 +382,14 @@ def model_metric(name: str) -> MetricFn:
     return fn
 
 
-def metric_functions(names: Sequence[str], settings: RougeSettings) -> dict[str, MetricFn]:
-    """The metric functions for ``--metrics`` names: ROUGE measures, bertscore, embedding."""
+def metric_functions(
+    names: Sequence[str],
+    settings: RougeSettings,
+    sources: list[str] | None = None,
+    nli_model: str | None = None,
+) -> dict[str, MetricFn]:
+    """The metric functions for ``--metrics`` names: ROUGE measures, bertscore, embedding,
+    bleu, chrf, ter, and (with the articles) hallucination, summac_zs, summac_conv."""
     rouge = rouge_metrics(settings)
     out: dict[str, MetricFn] = {}
     for name in names:
@@ -312,12 +397,17 @@ def metric_functions(names: Sequence[str], settings: RougeSettings) -> dict[str,
             out[name] = rouge[name]
         elif name in MODEL_METRICS:
             out[name] = model_metric(name)
+        elif name in REFERENCE_METRICS:
+            out[name] = sacre_metric(name)
+        elif name in SOURCE_METRICS:
+            out[name] = source_metric(name, sources, nli_model)
         elif name in ALL_MEASURES:
             raise UserError(f"'{name}' is not among the ROUGE types scored", where="--metrics")
         else:
             raise UserError(
                 f"unknown metric '{name}'",
                 where="--metrics",
-                hint=f"choose from {', '.join((*ALL_MEASURES, *MODEL_METRICS))}",
+                hint="choose from "
+                + ", ".join((*ALL_MEASURES, *MODEL_METRICS, *REFERENCE_METRICS, *SOURCE_METRICS)),
             )
     return out

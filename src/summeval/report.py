@@ -23,6 +23,7 @@ from summeval.results import (
     MIN_INTERVAL_N,
     SHORT,
     all_scores,
+    better_delta,
     format_f1,
     format_stat,
     headline_check_rows,
@@ -127,7 +128,7 @@ def _scores_table(run: Run) -> str:
 
 def _marks(run: Run) -> dict[tuple[str, str, str], str]:
     return {
-        (t.system, task, m): significance_mark(r.significant, r.delta)
+        (t.system, task, m): significance_mark(r.significant, better_delta(m, r.delta))
         for task, tests in run.results.significance.items()
         for t in tests
         for m, r in t.measures.items()

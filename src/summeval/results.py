@@ -26,7 +26,8 @@ from summeval.schema import PairedTest, Score, TaskResult
 # ROUGE, then the metrics beside it; every measure's ``fmeasure`` is the number tables show
 # and tests compare (F1 for ROUGE and BERTScore, the cosine for embedding similarity).
 MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum", "bertscore", "embedding",
-            "summac_zs", "summac_conv")  # fmt: skip
+            "bleu", "chrf", "ter", "summac_zs", "summac_conv", "hallucination")  # fmt: skip
+LOWER_IS_BETTER = frozenset({"ter", "hallucination"})  # ▲ marks a lower value for these
 SHORT = {
     "rouge1": "R-1",
     "rouge2": "R-2",
@@ -36,6 +37,10 @@ SHORT = {
     "rougeLsum": "R-Lsum",
     "bertscore": "BERTScore",
     "embedding": "Emb-cos",
+    "bleu": "BLEU (sent.)",
+    "chrf": "chrF (sent.)",
+    "ter": "TER (sent.)",
+    "hallucination": "Halluc.",
     "summac_zs": "SummaC-ZS",
     "summac_conv": "SummaC-Conv",
     **{
@@ -227,6 +232,11 @@ def measures_of(results: Results, task: str) -> list[str]:
     return ordered_measures(found)
 
 
+def better_delta(measure: str, delta: float) -> float:
+    """The difference signed so that positive is better (TER and hallucination: lower)."""
+    return -delta if measure in LOWER_IS_BETTER else delta
+
+
 def significance_mark(significant: bool, delta: float) -> str:
     """'▲' / '▼' for a significantly better/worse result of a paired test, else ''."""
     if not significant:
@@ -237,7 +247,7 @@ def significance_mark(significant: bool, delta: float) -> str:
 def _marks(significance: Significance, task: str) -> dict[tuple[str, str], str]:
     """(model, measure) -> mark against the baseline the model was tested against."""
     return {
-        (test.system, measure): significance_mark(r.significant, r.delta)
+        (test.system, measure): significance_mark(r.significant, better_delta(measure, r.delta))
         for test in significance.get(task, [])
         for measure, r in test.measures.items()
     }
@@ -478,6 +488,35 @@ def headline_check_lines(results: Results) -> list[str]:
     ]
 
 
+def sacrebleu_lines(results: Results) -> list[str]:
+    """Corpus BLEU, chrF and TER exactly as sacrebleu computes them, with its signature (the
+    main table shows the mean of sentence-level scores, with intervals)."""
+    rows = []
+    for model, by_task in results.items():
+        for task, summary in by_task.items():
+            for name, score in (summary.metrics or {}).items():
+                extra = (score.model_extra or {}) if score is not None else {}
+                if extra.get("corpus") is None:
+                    continue
+                rows.append(
+                    f"| {model} | {task} | {name} | {100 * extra['corpus']:.2f} | "
+                    f"`{extra.get('sacrebleu_signature', '')}` |"
+                )
+    if not rows:
+        return []
+    return [
+        "## sacrebleu corpus scores",
+        "",
+        "| model | task | metric | corpus score | sacrebleu signature |",
+        "|---|---|---|---:|---|",
+        *rows,
+        "",
+        "Corpus scores as sacrebleu computes them (not the mean of sentence scores, which the "
+        "table above shows with intervals and tests). TER: lower is better.",
+        "",
+    ]
+
+
 def render_markdown(
     run: str, header: list[str], rows: list[list[str]], notes: list[str], extra: list[str]
 ) -> str:
@@ -551,6 +590,7 @@ def write_tables(
     notes = table_notes(results, articles_used)
     extra = (
         significance_lines(significance)
+        + sacrebleu_lines(results)
         + data_stats_lines(results, tasks)
         + headline_check_lines(results)
         + judge_lines(results)

@@ -187,14 +187,18 @@ def add_source_scores(
     out: dict[str, ModelScores] = {}
     preds = [s.prediction for s in samples]
     for name, values, agg, sig in source(preds, [articles.get(i, "") for i in ids]):
+        main = np.asarray(values["fmeasure"], dtype=float)
         for i, sample in enumerate(samples):
-            sample.scores = {
-                **(sample.scores or {}),
-                name: {p: float(v[i]) for p, v in values.items()},
-            }
+            if np.isfinite(main[i]):  # no value (NaN) leaves the sample without this score
+                sample.scores = {
+                    **(sample.scores or {}),
+                    name: {p: float(v[i]) for p, v in values.items()},
+                }
         summary["metrics"][name] = agg if samples else None
         summary["metric_signatures"][name] = sig
-        out[name] = ModelScores(ids, {name: np.asarray(values["fmeasure"], dtype=float)})
+        ok = np.isfinite(main)
+        out[name] = ModelScores([i for i, keep in zip(ids, ok, strict=True) if keep],
+                                {name: main[ok]})  # fmt: skip
     return out
 
 
@@ -561,7 +565,8 @@ class TaskScorer:
         out = []
         for scorer in self.scorers:
             values, sig = scorer.score(preds, refs, task_refs)
-            out.append((scorer.name, values, self._aggregate(values), sig))
+            agg = self._aggregate(values) | getattr(scorer, "corpus", {})  # sacrebleu's own
+            out.append((scorer.name, values, agg, sig))
         return out
 
     def source(
@@ -571,7 +576,14 @@ class TaskScorer:
         out = []
         for scorer in self.sources:
             for name, values, sig in scorer.score_sources(preds, articles):
-                out.append((name, values, self._aggregate(values), sig))
+                ok = np.isfinite(values["fmeasure"])  # NaN: no value (no entity to check)
+                agg = (
+                    self._aggregate({p: v[ok] for p, v in values.items()})
+                    if ok.any()
+                    else {"fmeasure": None, "fmeasure_low": None, "fmeasure_high": None}
+                )
+                agg |= {"n": int(ok.sum()), "n_without_value": int((~ok).sum())}
+                out.append((name, values, agg, sig))
         return out
 
     def judge_task(

@@ -24,6 +24,8 @@ from summeval.metrics.bertscore import (
     embedding_similarity,
     idf_weights,
 )
+from summeval.metrics.hallucination import hallucination
+from summeval.metrics.sacre import SACRE_METRICS, sacre_scores
 from summeval.metrics.summac import (
     MAX_ARTICLE_CHUNKS,
     MIN_CHUNK_CHARS,
@@ -218,9 +220,47 @@ class SummaCScorer:
         return out
 
 
+@dataclass
+class SacreScorer:
+    """BLEU, chrF or TER from sacrebleu (``metrics.bleu`` / ``chrf`` / ``ter``): sentence
+    scores per article as ``fmeasure`` (0-1), and the corpus score with sacrebleu's own
+    signature (``corpus``, ``sacrebleu_signature``)."""
+
+    name: str
+    cfg: Any
+
+    def score(
+        self, preds: Sequence[str], refs: Sequence[Sequence[str]], task_refs: Sequence[str]
+    ) -> tuple[dict[str, np.ndarray], str]:
+        values, corpus, sacre_sig = sacre_scores(self.name, self.cfg.model_dump(), preds, refs)
+        self.corpus = {"corpus": corpus, "sacrebleu_signature": sacre_sig}
+        sig = f"{self.name}|sentence-level mean|sacrebleu:{sacre_sig}|v:summeval-{__version__}"
+        return {"fmeasure": values}, sig
+
+
+@dataclass
+class HallucinationScorer:
+    """Entity and number hallucination against the article (``metrics.hallucination``)."""
+
+    cfg: Any
+
+    def score_sources(
+        self, outputs: Sequence[str], articles: Sequence[str]
+    ) -> list[tuple[str, dict[str, np.ndarray], str]]:
+        found = [hallucination(o, a) for o, a in zip(outputs, articles, strict=True)]
+        values = np.array([share for share, _, _ in found])
+        sig = f"hallucination|ner:rules|numbers+entities|src:article|v:summeval-{__version__}"
+        return [("hallucination", {"fmeasure": values}, sig)]
+
+
 def source_scorers_from_config(metrics: Any) -> list[Any]:
     """The metrics that read the article instead of the references."""
-    return [SummaCScorer(metrics.summac)] if metrics.summac is not None else []
+    out: list[Any] = []
+    if metrics.summac is not None:
+        out.append(SummaCScorer(metrics.summac))
+    if metrics.hallucination is not None:
+        out.append(HallucinationScorer(metrics.hallucination))
+    return out
 
 
 def scorers_from_config(metrics: Any) -> list[Any]:
@@ -230,6 +270,9 @@ def scorers_from_config(metrics: Any) -> list[Any]:
         out.append(BertScoreScorer(metrics.bertscore))
     if metrics.embedding is not None:
         out.append(EmbeddingScorer(metrics.embedding))
+    for name in SACRE_METRICS:
+        if getattr(metrics, name) is not None:
+            out.append(SacreScorer(name, getattr(metrics, name)))
     for name, options in (metrics.model_extra or {}).items():
         factory = load_plugin(METRIC_GROUP, name, f"metrics.{name}")
         out.append(PluginScorer(name, factory(dict(options or {}))))
