@@ -205,6 +205,15 @@ def test_meta_eval_faithfulness_and_sacrebleu_metrics(tmp_path) -> None:
             cwd=ROOT, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
 
+    shipped = subprocess.run(  # the acceptance command: REALSumm's articles found beside it
+        [sys.executable, "-m", "summeval", "meta-eval", "data/realsumm/realsumm_meta.jsonl",
+         "--metrics", "rouge1,bleu,chrf,hallucination", "--bootstrap", "20",
+         "--permutations", "20", "--output-dir", str(tmp_path / "shipped")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert shipped.returncode == 0, shipped.stderr
+    assert "summeval: articles from data/realsumm/realsumm_articles.jsonl" in shipped.stderr
+    assert "| −Halluc. (negated) |" in shipped.stdout
     missing = meta(small)
     assert missing.returncode == 2
     assert missing.stderr.strip().splitlines() == [

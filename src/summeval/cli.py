@@ -265,7 +265,8 @@ def _parser() -> argparse.ArgumentParser:
     meta.add_argument(
         "--articles",
         help='{"id", "article"} JSON lines: the articles, for source-based metrics '
-        "(hallucination, summac_zs, summac_conv); or an 'article' field on each line",
+        "(hallucination, summac_zs, summac_conv); or an 'article' field on each line; "
+        "default: NAME_articles.jsonl beside NAME_meta.jsonl, if there is one",
     )
     meta.add_argument(
         "--summac-model",
@@ -672,10 +673,12 @@ def _silence_stdout() -> None:
 
 def _cmd_meta_eval(args: argparse.Namespace) -> int:
     from summeval.metaeval import (
+        SOURCE_METRICS,
         meta_evaluate,
         metric_functions,
         read_articles,
         read_judged,
+        sibling_articles,
         write_outputs,
     )
     from summeval.metrics.rouge import ALL_MEASURES, settings_for
@@ -694,7 +697,12 @@ def _cmd_meta_eval(args: argparse.Namespace) -> int:
         settings = settings_for(args.profile, measures=rouge or ["rouge1"], resamples=1)
     except ValueError as err:
         raise UserError(str(err), where="--profile", hint="meta-eval scores English text") from None
-    articles = read_articles(Path(args.articles)) if args.articles else None
+    articles_file = Path(args.articles) if args.articles else None
+    if articles_file is None and set(names) & set(SOURCE_METRICS):
+        articles_file = sibling_articles(Path(args.file))  # realsumm_articles.jsonl
+        if articles_file is not None:
+            print(f"summeval: articles from {articles_file}", file=sys.stderr)
+    articles = read_articles(articles_file) if articles_file else None
     judged = read_judged(Path(args.file), dims, articles)
     doc = meta_evaluate(
         judged,

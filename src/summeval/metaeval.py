@@ -67,6 +67,14 @@ def read_articles(path: Path) -> dict[str, str]:
     return out
 
 
+def sibling_articles(path: Path) -> Path | None:
+    """The articles file beside a judged file, by name: ``realsumm_meta.jsonl`` ->
+    ``realsumm_articles.jsonl`` (how the shipped REALSumm set keeps them), if there is one."""
+    stem = path.name.split(".")[0].removesuffix("_meta")
+    candidate = path.with_name(f"{stem}_articles.jsonl")
+    return candidate if candidate != path and candidate.is_file() else None
+
+
 def read_judged(
     path: Path, dims: Sequence[str] | None = None, articles_text: dict[str, str] | None = None
 ) -> Judged:
