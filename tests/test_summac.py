@@ -163,3 +163,23 @@ def test_summac_reads_the_article_never_the_reference(tmp_path, jsonl, write_con
         r["article"] = split_sentences(r["article"])[0] + " " + "Nothing else was said. " * 5
     c = run("c", "summary", jsonl(rows, "changed.jsonl"))
     assert any(a[i]["summac_zs"] != c[i]["summac_zs"] for i in a)
+
+
+@pytest.mark.parametrize("metric", ["summac", "bertscore"])
+def test_a_mistyped_metric_model_leaves_a_complete_run_as_it_was(metric, tmp_path, run_cli,
+                                                                  write_config):  # fmt: skip
+    from .conftest import SEED
+
+    cfg = {
+        "dataset": {"path": str(SEED)},
+        "models": [{"name": "lead", "backend": "lead"}],
+        "output": {"dir": str(tmp_path / "results"), "run_name": "r", "report": False},
+    }
+    code, _, err = run_cli("run", write_config(cfg), "--no-progress")
+    assert code == 0, err
+    run_dir = tmp_path / "results" / "r"
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    cfg["metrics"] = {metric: {"model": str(tmp_path / "no-such-model")}}
+    code, _, err = run_cli("run", write_config(cfg, "again.yaml"), "--no-progress")
+    assert code == 2 and f"metrics.{metric}" in err.strip().splitlines()[-1]
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before  # checked first

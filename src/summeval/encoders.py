@@ -42,6 +42,20 @@ def resolve_encoder(ref: str | None, key: str) -> tuple[str, str]:
     return ref, ref
 
 
+def check_model(ref: str | None, key: str) -> None:
+    """That an encoder or classifier can be found (a local folder, the Hugging Face cache or
+    the Hub) without loading its weights: its config is read. One-line errors."""
+    where, _ = resolve_encoder(ref, key)
+    try:
+        from transformers import AutoConfig
+
+        AutoConfig.from_pretrained(where)
+    except Exception as exc:
+        from summeval.models.hf import load_error
+
+        raise load_error(exc, where, f"{key}.model") from None
+
+
 @dataclass
 class TokenEncoder:
     """A transformer encoder giving each text's token ids and one layer's embeddings, the
@@ -54,6 +68,9 @@ class TokenEncoder:
     name: str = field(init=False, default="")
     _model: Any = field(init=False, default=None, repr=False)
     _tok: Any = field(init=False, default=None, repr=False)
+
+    def check(self) -> None:
+        check_model(self.ref, self.key)
 
     def load(self) -> None:
         if self._model is not None:
@@ -132,6 +149,9 @@ class SentenceEncoder:
     key: str = "metrics.embedding"
     name: str = field(init=False, default="")
     _model: Any = field(init=False, default=None, repr=False)
+
+    def check(self) -> None:
+        check_model(self.ref, self.key)
 
     def load(self) -> None:
         if self._model is not None:

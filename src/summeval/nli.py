@@ -57,18 +57,37 @@ class NLIModel:
     _model: Any = field(init=False, default=None, repr=False)
     _tok: Any = field(init=False, default=None, repr=False)
 
+    def _where(self) -> str:
+        from summeval.models.tiny import is_tiny, tiny_model_path
+
+        path = tiny_model_path(self.ref) if is_tiny(self.ref) else Path(self.ref).expanduser()
+        if not path.exists() and self.ref.startswith(("/", "./", "../", "~")):
+            raise ModelError(f"NLI model folder '{self.ref}' not found", where=f"{self.key}.model")
+        return str(path) if path.exists() else self.ref
+
+    def check(self) -> None:
+        """Before a run folder is touched: the model can be found (its config read, no
+        weights loaded) and its labels say which output is entailment and contradiction."""
+        from transformers import AutoConfig
+
+        where = self._where()
+        try:
+            config = AutoConfig.from_pretrained(where)
+        except Exception as exc:
+            from summeval.models.hf import load_error
+
+            raise load_error(exc, where, f"{self.key}.model") from None
+        if self.entailment_index is None or self.contradiction_index is None:
+            label_indices(config.id2label, self.key)
+
     def load(self) -> None:
         if self._model is not None:
             return
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from summeval.models.device import resolve_device
-        from summeval.models.tiny import is_tiny, tiny_model_path
 
-        path = tiny_model_path(self.ref) if is_tiny(self.ref) else Path(self.ref).expanduser()
-        if not path.exists() and self.ref.startswith(("/", "./", "../", "~")):
-            raise ModelError(f"NLI model folder '{self.ref}' not found", where=f"{self.key}.model")
-        where = str(path) if path.exists() else self.ref
+        where = self._where()
         try:
             self._tok = AutoTokenizer.from_pretrained(where)
             model = AutoModelForSequenceClassification.from_pretrained(where).eval()

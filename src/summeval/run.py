@@ -47,7 +47,7 @@ from summeval.results import (
     write_tables,
 )
 from summeval.schema import SCHEMA_VERSION, ModelRecord, PairedTest, RunResults, TaskResult
-from summeval.scorers import scorers_from_config, source_scorers_from_config
+from summeval.scorers import check_scorers, scorers_from_config, source_scorers_from_config
 from summeval.tasks import task_spec
 
 
@@ -501,6 +501,8 @@ class Plan:
     prepared: dict[str, tuple[Any, GenerationCache]]
     judge: Judge | None
     generating: bool
+    scorers: list[Any] = field(default_factory=list)  # reference metrics beside ROUGE
+    sources: list[Any] = field(default_factory=list)  # metrics that read the article
 
     def close(self) -> None:
         """Free every backend (those of models with no task to run too) and the judge."""
@@ -523,7 +525,8 @@ def load_data(config: SummevalConfig) -> tuple[list[Article], Any, list[str]]:
 
 def plan_run(config: SummevalConfig, options: RunOptions) -> Plan:
     """Stages 1-2: data, scorer and backends, and every pre-flight check (servers, cache,
-    judge): everything that can fail on bad input or a missing model or server."""
+    judge, the metrics' models): everything that can fail on bad input or a missing model
+    or server."""
     articles, report, enabled = load_data(config)
     settings = settings_from_config(config.metrics.rouge, config.dataset.language)
     tokenizer = make_tokenizer(settings)  # shared: references are tokenised once per run
@@ -535,8 +538,11 @@ def plan_run(config: SummevalConfig, options: RunOptions) -> Plan:
         judge.prepare()
         if generating:  # new outputs to rate: a served judge must be there too
             judge.preflight()
+    scorers = scorers_from_config(config.metrics)
+    sources = source_scorers_from_config(config.metrics)
+    check_scorers([*scorers, *sources])
     return Plan(config, articles, report, enabled, settings, tokenizer, prepared, judge,
-                generating)  # fmt: skip
+                generating, scorers, sources)  # fmt: skip
 
 
 @dataclass
@@ -640,12 +646,7 @@ class TaskScorer:
 
 def task_scorer(plan: Plan, options: RunOptions) -> TaskScorer:
     return TaskScorer(
-        plan.settings,
-        plan.tokenizer,
-        scorers_from_config(plan.config.metrics),
-        plan.judge,
-        options.show_progress,
-        source_scorers_from_config(plan.config.metrics),
+        plan.settings, plan.tokenizer, plan.scorers, plan.judge, options.show_progress, plan.sources
     )
 
 

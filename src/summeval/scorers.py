@@ -62,6 +62,9 @@ class BertScoreScorer:
     def __post_init__(self) -> None:
         self.encoder = TokenEncoder(self.cfg.model, self.cfg.layer, self.cfg.batch_size)
 
+    def check(self) -> None:
+        self.encoder.check()
+
     def signature(self, refs: int) -> str:
         c = self.cfg
         rescale = "no" if c.baseline is None else "/".join(f"{b:g}" for b in c.baseline)
@@ -109,6 +112,9 @@ class EmbeddingScorer:
 
     def __post_init__(self) -> None:
         self.encoder = SentenceEncoder(self.cfg.model, self.cfg.batch_size)
+
+    def check(self) -> None:
+        self.encoder.check()
 
     def score(
         self, preds: Sequence[str], refs: Sequence[Sequence[str]], task_refs: Sequence[str]
@@ -172,6 +178,9 @@ class SummaCScorer:
                             c.entailment_index, c.contradiction_index)  # fmt: skip
         if "conv" in c.modes:
             self.weights = ConvWeights.published()
+
+    def check(self) -> None:
+        self.nli.check()
 
     def images(self, outputs: Sequence[str], articles: Sequence[str]) -> list[np.ndarray]:
         """One NLI image per (output, article), all pairs batched together."""
@@ -261,6 +270,15 @@ def source_scorers_from_config(metrics: Any) -> list[Any]:
     if metrics.hallucination is not None:
         out.append(HallucinationScorer(metrics.hallucination))
     return out
+
+
+def check_scorers(scorers: Sequence[Any]) -> None:
+    """Each metric's model can be found (config read, no weights): before the run folder is
+    touched, so a mistyped model never replaces a complete run."""
+    for scorer in scorers:
+        check = getattr(scorer, "check", None)
+        if check is not None:
+            check()
 
 
 def scorers_from_config(metrics: Any) -> list[Any]:
