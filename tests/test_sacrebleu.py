@@ -80,3 +80,19 @@ def test_sentence_scores_equal_sacrebleus_sentence_level(run):
         assert 100 * res["metrics"][name]["fmeasure"] == pytest.approx(mean)
         assert res["metrics"][name]["fmeasure_low"] <= res["metrics"][name]["fmeasure"]
     assert res["metric_signatures"]["bleu"].startswith("bleu|sentence-level mean|sacrebleu:")
+
+
+def test_a_task_without_references_gets_na_not_a_crash(tmp_path, jsonl, write_config, run_cli):
+    rows = [{"id": "a", "article": "Rain fell on Monday. Roads closed.", "summary": "Rain."}]
+    cfg = {
+        "dataset": {"path": str(jsonl(rows)), "fields": {"headline": None}},
+        "models": [{"name": "lead", "backend": "lead"}],
+        "metrics": {"bleu": {}, "chrf": {}, "ter": {}},
+        "output": {"dir": str(tmp_path / "r"), "report": False},
+    }
+    code, _, err = run_cli("run", write_config(cfg), "--no-progress")
+    assert code == 0, err
+    res = json.loads((tmp_path / "r" / "cfg" / "results.json").read_text())["results"]["lead"]
+    assert res["headline"]["metrics"]["bleu"] is None  # no reference: n/a
+    assert "nrefs:0" in res["headline"]["metric_signatures"]["bleu"]
+    assert res["summary"]["metrics"]["bleu"]["corpus"] is not None

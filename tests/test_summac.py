@@ -183,3 +183,11 @@ def test_a_mistyped_metric_model_leaves_a_complete_run_as_it_was(metric, tmp_pat
     code, _, err = run_cli("run", write_config(cfg, "again.yaml"), "--no-progress")
     assert code == 2 and f"metrics.{metric}" in err.strip().splitlines()[-1]
     assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before  # checked first
+
+
+def test_the_signature_names_the_labels_even_when_nothing_was_compared():
+    """No chunk on either side: no NLI call, yet the signature reads the model's labels."""
+    scorer = SummaCScorer(SummaCConfig(model="tiny-random:nli", device="cpu"))
+    ((_, values, sig), _) = scorer.score_sources(["", "Short."], ["", "Also short."])
+    assert list(values["fmeasure"]) == [0.0, 0.0]  # summac's all-zero image
+    assert "|labels:e0/c2|" in sig  # tiny-random:nli: entailment 0, contradiction 2

@@ -19,10 +19,9 @@ from typing import Any
 from summeval.config import (
     SummevalConfig,
     apply_overrides,
-    config_error,
     load_config,
-    parse_config,
     run_name_for,
+    validate_config,
 )
 from summeval.errors import DataError
 from summeval.schema import RunResults, Score
@@ -71,12 +70,7 @@ def load(
         )
     set_at: dict[tuple[Any, ...], str] = {}
     data = apply_overrides(data, overrides, set_at)
-    parsed = parse_config(data, source="<dict>", set_at=set_at)
-    for check in _config_checks():
-        problem = check(parsed)
-        if problem:
-            raise config_error(problem[0], problem[1], "<dict>", None, set_at)
-    return parsed, "<dict>"
+    return validate_config(data, "<dict>", None, set_at, _config_checks()), "<dict>"
 
 
 @dataclass(frozen=True)

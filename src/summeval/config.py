@@ -739,11 +739,23 @@ def load_config(
         if not isinstance(data, dict):
             data = {}
         data = apply_overrides(data, overrides, set_at)
-    config = parse_config(data, source=str(path), text=text, set_at=set_at)
+    return validate_config(data, str(path), text, set_at, checks)
+
+
+def validate_config(
+    data: Any,
+    source: str,
+    text: str | None = None,
+    set_at: dict[tuple[Any, ...], str] | None = None,
+    checks: Sequence[Callable[[SummevalConfig], tuple[tuple[Any, ...], str] | None]] = (),
+) -> SummevalConfig:
+    """Parse a config mapping and run the checks from above the config (the registry), every
+    problem a one-line error naming the file and line, or the ``--set`` that caused it."""
+    config = parse_config(data, source=source, text=text, set_at=set_at)
     for check in checks:
         problem = check(config)
         if problem:
-            raise config_error(problem[0], problem[1], str(path), text, set_at)
+            raise config_error(problem[0], problem[1], source, text, set_at)
     return config
 
 

@@ -53,7 +53,7 @@ class NLIModel:
     entailment_index: int | None = None
     contradiction_index: int | None = None
     key: str = "metrics.summac"
-    indices: tuple[int, int, int] = field(init=False, default=(0, 0, 0))
+    _indices: tuple[int, int, int] | None = field(init=False, default=None, repr=False)
     _model: Any = field(init=False, default=None, repr=False)
     _tok: Any = field(init=False, default=None, repr=False)
 
@@ -77,8 +77,21 @@ class NLIModel:
             from summeval.models.hf import load_error
 
             raise load_error(exc, where, f"{self.key}.model") from None
-        if self.entailment_index is None or self.contradiction_index is None:
-            label_indices(config.id2label, self.key)
+        self._indices = self._order(config.id2label)
+
+    def _order(self, id2label: dict[int, str]) -> tuple[int, int, int]:
+        if self.entailment_index is not None and self.contradiction_index is not None:
+            ent, con = self.entailment_index, self.contradiction_index
+            return ent, con, ({0, 1, 2} - {ent, con}).pop()
+        return label_indices(id2label, self.key)
+
+    @property
+    def indices(self) -> tuple[int, int, int]:
+        """(entailment, contradiction, neutral) outputs, from the config alone if need be."""
+        if self._indices is None:
+            self.check()
+        assert self._indices is not None
+        return self._indices
 
     def load(self) -> None:
         if self._model is not None:
@@ -97,11 +110,7 @@ class NLIModel:
             raise load_error(exc, where, f"{self.key}.model") from None
         self.device = resolve_device(self.device)
         self._model = model.to(self.device)
-        if self.entailment_index is not None and self.contradiction_index is not None:
-            ent, con = self.entailment_index, self.contradiction_index
-            self.indices = (ent, con, ({0, 1, 2} - {ent, con}).pop())
-        else:
-            self.indices = label_indices(model.config.id2label, self.key)
+        self._indices = self._order(model.config.id2label)
 
     def _encode(self, premises: list[str], hypotheses: list[str]) -> Any:
         """Pairs cut to ``max_length`` tokens longest side first, as summac's call
@@ -125,7 +134,3 @@ class NLIModel:
             probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
             out[batch] = probs[:, list(self.indices)]
         return out
-
-    @property
-    def name(self) -> str:
-        return self.ref

@@ -571,7 +571,9 @@ class TaskScorer:
         out = []
         for scorer in self.scorers:
             values, sig = scorer.score(preds, refs, task_refs)
-            agg = self._aggregate(values) | getattr(scorer, "corpus", {})  # sacrebleu's own
+            agg = self._aggregate(values)
+            if hasattr(scorer, "corpus"):  # sacrebleu: its corpus score and signature too
+                agg |= scorer.corpus(preds, refs)
             out.append((scorer.name, values, agg, sig))
         return out
 

@@ -25,7 +25,7 @@ from summeval.metrics.bertscore import (
     idf_weights,
 )
 from summeval.metrics.hallucination import hallucination
-from summeval.metrics.sacre import SACRE_METRICS, sacre_scores
+from summeval.metrics.sacre import SACRE_METRICS, corpus_score, sentence_scores
 from summeval.metrics.summac import (
     MAX_ARTICLE_CHUNKS,
     MIN_CHUNK_CHARS,
@@ -232,8 +232,8 @@ class SummaCScorer:
 @dataclass
 class SacreScorer:
     """BLEU, chrF or TER from sacrebleu (``metrics.bleu`` / ``chrf`` / ``ter``): sentence
-    scores per article as ``fmeasure`` (0-1), and the corpus score with sacrebleu's own
-    signature (``corpus``, ``sacrebleu_signature``)."""
+    scores per article as ``fmeasure`` (0-1); ``corpus`` gives the corpus score with
+    sacrebleu's own signature, for the run's summary."""
 
     name: str
     cfg: Any
@@ -241,10 +241,13 @@ class SacreScorer:
     def score(
         self, preds: Sequence[str], refs: Sequence[Sequence[str]], task_refs: Sequence[str]
     ) -> tuple[dict[str, np.ndarray], str]:
-        values, corpus, sacre_sig = sacre_scores(self.name, self.cfg.model_dump(), preds, refs)
-        self.corpus = {"corpus": corpus, "sacrebleu_signature": sacre_sig}
+        values, sacre_sig = sentence_scores(self.name, self.cfg.model_dump(), preds, refs)
         sig = f"{self.name}|sentence-level mean|sacrebleu:{sacre_sig}|v:summeval-{__version__}"
         return {"fmeasure": values}, sig
+
+    def corpus(self, preds: Sequence[str], refs: Sequence[Sequence[str]]) -> dict[str, Any]:
+        score, sig = corpus_score(self.name, self.cfg.model_dump(), preds, refs)
+        return {"corpus": score, "sacrebleu_signature": sig}
 
 
 @dataclass

@@ -69,8 +69,8 @@ def entities(text: str, lower_words: set[str]) -> set[str]:
     for m in WORD.finditer(text):
         word, gap = m.group(), text[last_end : m.start()] if last_end >= 0 else ""
         last_end = m.end()
-        if run and (gap.strip() not in ("",) or "\n" in gap):
-            close()  # punctuation between words ends a name
+        if run and (gap.strip() or "\n" in gap):
+            close()  # punctuation or a line break between words ends a name
         if word[0].isupper():
             if not run and _sentence_start(text, m.start()) and word.lower() in lower_words:
                 continue

@@ -36,20 +36,29 @@ def reference_streams(refs: Sequence[Sequence[str]]) -> list[list[str | None]]:
     return [[r[k] if k < len(r) else None for r in refs] for k in range(width)]
 
 
-def sacre_scores(
+def signature_of(metric: Any, n_refs: int) -> str:
+    """sacrebleu's signature of an evaluated metric. Before any evaluation (no article had a
+    reference) sacrebleu cannot know the number of references; it is then the given one,
+    set as sacrebleu sets it when it evaluates."""
+    if not hasattr(metric, "num_refs"):
+        metric.num_refs = n_refs
+    return str(metric.get_signature())
+
+
+def sentence_scores(
     name: str, options: dict[str, Any], preds: Sequence[str], refs: Sequence[Sequence[str]]
-) -> tuple[np.ndarray, float | None, str]:
-    """Per-article sentence scores (0-1), the corpus score (0-1; None without articles) and
-    sacrebleu's signature of the corpus score."""
-    corpus_metric = make_metric(name, options)
-    sentence_metric = make_metric(name, options, sentence=True)
-    values = np.array(
-        [sentence_metric.sentence_score(p, list(r)).score / 100 for p, r in zip(preds, refs,
-                                                                                strict=True)]
-    )  # fmt: skip
-    corpus = (
-        corpus_metric.corpus_score(list(preds), reference_streams(refs)).score / 100
-        if len(preds)
-        else None
-    )
-    return values, corpus, str(corpus_metric.get_signature())
+) -> tuple[np.ndarray, str]:
+    """Per-article sentence scores (0-1) and sacrebleu's signature of the sentence metric."""
+    metric = make_metric(name, options, sentence=True)
+    pairs = zip(preds, refs, strict=True)
+    values = np.array([metric.sentence_score(p, list(r)).score / 100 for p, r in pairs])
+    return values, signature_of(metric, 0)
+
+
+def corpus_score(
+    name: str, options: dict[str, Any], preds: Sequence[str], refs: Sequence[Sequence[str]]
+) -> tuple[float | None, str]:
+    """The corpus score (0-1; None without articles) and sacrebleu's signature of it."""
+    metric = make_metric(name, options)
+    score = metric.corpus_score(list(preds), reference_streams(refs)).score / 100 if preds else None
+    return score, signature_of(metric, 0)
