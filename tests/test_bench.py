@@ -14,7 +14,14 @@ from .conftest import ROOT
 
 QUICK = {
     "generate.py": ["identical outputs: 2/2", "warm-cache rerun:", "model loaded: False"],
-    "score.py": ["identical numbers: True", "whole process, 200 pairs:"],
+    "score.py": [
+        "identical numbers: True (max abs difference 0.0e+00",
+        "whole process, 200 pairs",
+        "default work, --profile rouge-score:",
+        "scale: 400 pairs",
+        "meta-eval, 1600 x 11 references:",
+    ],
+    "parallel.py": ["identical samples: True", "2 processes (torchrun, gloo):"],
     "served.py": ["openai client, sequential loop:", "summeval, max_concurrency 16:"],
     "rerun.py": ["configs/base.yaml (2 articles): cold", "warm rerun is"],
     "gpu.sh": ["bench/generate.py: 2 XSum articles", "kv_cache=static"],

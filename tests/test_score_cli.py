@@ -202,3 +202,25 @@ def test_score_language_selects_the_profile_as_run_does(tmp_path, run_cli):
     code, out, err = run_cli("score", preds, "--refs", refs)  # English profile on Chinese
     assert code == 0 and "dropped 100.0% of letters" in err and "--language" in err
     assert "dataset.language" not in err
+
+
+def test_bootstrap_0_and_no_stats_skip_intervals_and_statistics_not_scores(files, run_cli):
+    """Equal work for a speed comparison: the same means, no intervals, no statistics."""
+    p, r = files
+    code, full, _ = run_cli("score", p, "--refs", r, "--profile", "rouge-score", "--json")
+    assert code == 0
+    code, bare, _ = run_cli(
+        "score", p, "--refs", r, "--profile", "rouge-score", "--json", "--bootstrap", "0"
+    )
+    assert code == 0
+    full, bare = json.loads(full), json.loads(bare)
+    for m in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
+        assert bare[m]["fmeasure"] == full[m]["fmeasure"] and full[m]["low"] is not None
+        assert bare[m]["low"] is None and bare[m]["high"] is None
+    assert "|ci:none|" in bare["signature"] and "|ci:95%/1000/numpy:0|" in full["signature"]
+    code, text, _ = run_cli("score", p, "--refs", r, "--bootstrap", "0", "--no-stats")
+    assert code == 0 and "n/a (--bootstrap 0)" in text and "predictions:" not in text
+    code, text, _ = run_cli("score", p, "--refs", r)
+    assert code == 0 and "predictions:" in text and "n/a (--bootstrap 0)" not in text
+    code, _, err = run_cli("score", p, "--refs", r, "--bootstrap", "-1")
+    assert code == 2 and "resamples must be 0" in err

@@ -78,7 +78,7 @@ class RunResult:
     """A finished run: its folder and its ``results.json``, typed."""
 
     run_dir: Path
-    results: RunResults
+    results: RunResults | None  # None on a data-parallel rank other than 0
 
     def score(self, model: str, task: str, measure: str = "rouge1") -> Score | None:
         """One corpus-level score with its interval (0-1), or None where it is n/a."""

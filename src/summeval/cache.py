@@ -87,11 +87,25 @@ class GenerationCache:
     folder: Path
     model_fp: str
     enabled: bool = True
+    part: str | None = None  # a data-parallel rank's own file beside the model's (parallel.py)
     _records: dict[str, dict[str, Any]] | None = field(default=None, init=False, repr=False)
 
     @property
     def path(self) -> Path:
+        if self.part is not None:
+            return self.folder / f"{self.model_fp}.part-{self.part}.jsonl"
         return self.folder / f"{self.model_fp}.jsonl"
+
+    def part_paths(self) -> list[Path]:
+        """Rank files not yet merged into the model's file (left by a data-parallel run that
+        died); the model's cache reads them too, so nothing they hold is generated again."""
+        if self.part is not None or not self.folder.is_dir():
+            return []
+        return sorted(self.folder.glob(f"{self.model_fp}.part-*.jsonl"))
+
+    def with_part(self, part: str) -> GenerationCache:
+        """The same model's cache, writing to a rank's own file."""
+        return GenerationCache(self.folder, self.model_fp, self.enabled, part)
 
     @property
     def info_path(self) -> Path:
@@ -103,19 +117,12 @@ class GenerationCache:
         Read once per run (a model's tasks share it); ``append`` keeps it current."""
         if self._records is not None:
             return self._records
-        if not self.enabled or not self.path.exists():
+        if not self.enabled:
             return {}
         records: dict[str, dict[str, Any]] = {}
-        with self.path.open("rb") as f:
-            for raw in f:
-                if not raw.endswith(b"\n"):
-                    break  # cut short by a kill
-                try:
-                    rec = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    continue
-                if isinstance(rec, dict) and "key" in rec:
-                    records[rec["key"]] = rec
+        for path in [*self.part_paths(), self.path]:  # the model's own file wins
+            if path.exists():
+                records.update(read_records(path))
         self._records = records
         return records
 
@@ -166,6 +173,22 @@ class GenerationCache:
             return {}
 
 
+def read_records(path: Path) -> dict[str, dict[str, Any]]:
+    """A cache file's complete records by key (the last copy wins); broken lines skipped."""
+    records: dict[str, dict[str, Any]] = {}
+    with path.open("rb") as f:
+        for raw in f:
+            if not raw.endswith(b"\n"):
+                break  # cut short by a kill
+            try:
+                rec = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if isinstance(rec, dict) and "key" in rec:
+                records[rec["key"]] = rec
+    return records
+
+
 def generations_folder(root: Path | None = None) -> Path:
     """``$SUMMEVAL_GENERATION_CACHE``, else ``<cache root>/generations``."""
     env = os.environ.get("SUMMEVAL_GENERATION_CACHE")
@@ -178,7 +201,7 @@ def cache_summary(root: Path | None = None) -> list[dict[str, Any]]:
     """One entry per cached model: its label, records and size on disk."""
     folder = generations_folder(root)
     out = []
-    for path in sorted(p for p in folder.glob("*.jsonl") if _OWN_FILE.match(p.name)):
+    for path in sorted(p for p in folder.glob("*.jsonl") if _MODEL_FILE.match(p.name)):
         cache = GenerationCache(folder, path.stem)
         info, records = cache.load_info(), cache.load()
         out.append(
@@ -193,7 +216,11 @@ def cache_summary(root: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-_OWN_FILE = re.compile(r"^([0-9a-f]{24})(\.jsonl|\.info\.json|\.jsonl\.lock|\.jsonl\.lock\.owner)$")
+_MODEL_FILE = re.compile(r"^[0-9a-f]{24}\.jsonl$")
+_OWN_FILE = re.compile(
+    r"^([0-9a-f]{24})"
+    r"(\.jsonl|\.part-[\w.-]+\.jsonl|\.info\.json|\.jsonl\.lock|\.jsonl\.lock\.owner)$"
+)
 _LOCK_SUFFIXES = (".jsonl.lock", ".jsonl.lock.owner")
 
 

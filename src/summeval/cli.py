@@ -156,8 +156,14 @@ def _parser() -> argparse.ArgumentParser:
     limit.add_argument("-b", "--byte-limit", type=int, metavar="N", help="first N bytes only")
     score.add_argument(
         "--bootstrap", type=int, default=1000, metavar="N",
-        help="bootstrap resamples for the intervals (default %(default)s)",
+        help="bootstrap resamples for the intervals (default %(default)s; 0: no intervals)",
     )  # fmt: skip
+    score.add_argument(
+        "--no-stats",
+        action="store_true",
+        help="skip the data statistics (lengths, repetition) below the table; --json never "
+        "computes them, as it does not print them",
+    )
     score.add_argument(
         "--confidence", type=float, default=0.95, help="interval level (default %(default)s)"
     )
@@ -461,6 +467,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:  # a caller running summeval in-process gets its own handlers back
         signal.signal(signal.SIGINT, old_int if old_int is not None else signal.SIG_DFL)
         signal.signal(signal.SIGTERM, old_term if old_term is not None else signal.SIG_DFL)
+    if outcome.results is None:  # a data-parallel rank other than 0: rank 0 prints
+        return 0
     print((outcome.run_dir / "table.md").read_text(encoding="utf-8"))
     return 0
 
@@ -468,7 +476,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     import json
 
-    from summeval.results import write_atomic
+    from summeval.atomic import write_atomic
     from summeval.scoring import (
         as_json,
         as_text,
@@ -500,6 +508,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         pred_field=args.pred_field,
         refs_field=args.refs_field,
         language_key="--language",
+        stats=not (args.no_stats or args.json),
     )
     scores, stats, unscored = result.scores, result.stats, result.unscored
     for path, field in result.fields.items():
@@ -784,8 +793,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False))
     if not debug:
         _quiet_libraries()
+    from summeval.parallel import is_secondary_rank
+
+    secondary = is_secondary_rank()  # under torchrun: rank 0 alone says what all ranks do
     try:
-        with to_stderr():  # the run's messages, as "summeval: ..." lines
+        with contextlib.nullcontext() if secondary else to_stderr():
             code = _dispatch(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         return code
@@ -799,7 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         if debug:
             raise
-        print(f"summeval: error: {err.one_line()}", file=sys.stderr)
+        if not secondary:  # bad input fails on every rank alike: say it once
+            print(f"summeval: error: {err.one_line()}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("summeval: interrupted", file=sys.stderr)

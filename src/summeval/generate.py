@@ -151,7 +151,7 @@ class TaskPlan:
     truncated: bool = False
 
 
-def _cache_keys(
+def cache_keys(
     backend: Backend,
     spec: TaskSpec,
     articles: list[Article],
@@ -178,7 +178,7 @@ def count_misses(
     it does not cache, or the cache is off); reads the cache, contacts nothing."""
     if cache is None or not cache.enabled or not backend.cacheable:
         return len(articles)
-    keys = _cache_keys(backend, spec, articles, cache, max_input)
+    keys = cache_keys(backend, spec, articles, cache, max_input)
     stored = cache.load()
     return sum(keys[a.id] not in stored for a in articles)
 
@@ -194,7 +194,7 @@ def plan_task(
 ) -> TaskPlan:
     """The first article's exact prompt (after truncation), the resolved decoding settings
     and how many generations the cache holds; tokenizer and configs only, no weights."""
-    keys = _cache_keys(backend, spec, articles, cache, max_input)
+    keys = cache_keys(backend, spec, articles, cache, max_input)
     stored = cache.load() if cache is not None and backend.cacheable else {}
     plan = TaskPlan(
         model_name,
@@ -222,12 +222,14 @@ def generate_task(
     max_input: int | None = None,
     check_determinism: int = 0,
     show_progress: bool = True,
+    fresh: frozenset[str] = frozenset(),
 ) -> TaskRun:
-    """Every article's generation for this task: from the cache, else from the model."""
+    """Every article's generation for this task: from the cache, else from the model.
+    ``fresh``: cache keys that other ranks of this run generated (not ``cached`` samples)."""
     run = TaskRun(model=model_name, task=spec.name)
     started = time.perf_counter()
     use_cache = cache is not None and backend.cacheable
-    keys = _cache_keys(backend, spec, articles, cache, max_input)
+    keys = cache_keys(backend, spec, articles, cache, max_input)
     stored = cache.load() if use_cache and cache else {}
     results: dict[str, dict[str, Any]] = {
         a.id: stored[keys[a.id]] for a in articles if keys[a.id] in stored
@@ -296,7 +298,7 @@ def generate_task(
                 article_tokens=rec.get("article_tokens", rec.get("original_input_tokens")),
                 new_tokens=rec.get("new_tokens"),
                 hit_token_limit=rec.get("hit_token_limit", _inferred_hit(rec)),
-                cached=art.id not in miss_ids,
+                cached=art.id not in miss_ids and keys[art.id] not in fresh,
                 choice_probs=rec.get("choice_probs"),
             )
         )

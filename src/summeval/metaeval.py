@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from summeval.atomic import write_atomic
 from summeval.errors import DataError, UserError
+from summeval.labels import SHORT
 from summeval.metrics.correlation import (
     COEFFICIENTS,
     LEVELS,
@@ -28,7 +30,6 @@ from summeval.metrics.correlation import (
     permutation_test,
 )
 from summeval.metrics.rouge import ALL_MEASURES, RougeSettings, make_tokenizer, score_corpus
-from summeval.results import SHORT, write_atomic
 
 SYMBOL = {"kendall": "Kendall τ-b", "spearman": "Spearman ρ", "pearson": "Pearson r"}
 

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from summeval import __version__
+from summeval.atomic import write_atomic_bytes
 from summeval.cache import cache_root
-from summeval.results import SHORT, write_atomic_bytes
+from summeval.labels import SHORT
 
 
 def _memo(kind: str, payload: Any, draw: Callable[[], bytes]) -> bytes:

@@ -11,57 +11,24 @@ import csv
 import hashlib
 import io
 import json
-import os
 import platform
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from summeval.atomic import write_atomic, write_atomic_bytes  # noqa: F401  (re-exported)
 from summeval.generate import TaskRun
+from summeval.labels import (
+    LOWER_IS_BETTER,
+    MEASURES,
+    MIN_INTERVAL_N,
+    SHORT,
+    format_stat,
+    small_n_note,
+)
 from summeval.schema import PairedTest, Score, TaskResult
-
-# ROUGE, then the metrics beside it; every measure's ``fmeasure`` is the number tables show
-# and tests compare (F1 for ROUGE and BERTScore, the cosine for embedding similarity).
-MEASURES = ("rouge1", "rouge2", "rouge3", "rouge4", "rougeL", "rougeLsum", "bertscore", "embedding",
-            "bleu", "chrf", "ter", "summac_zs", "summac_conv", "hallucination")  # fmt: skip
-LOWER_IS_BETTER = frozenset({"ter", "hallucination"})  # ▲ marks a lower value for these
-SHORT = {
-    "rouge1": "R-1",
-    "rouge2": "R-2",
-    "rouge3": "R-3",
-    "rouge4": "R-4",
-    "rougeL": "R-L",
-    "rougeLsum": "R-Lsum",
-    "bertscore": "BERTScore",
-    "embedding": "Emb-cos",
-    "bleu": "BLEU (sent.)",
-    "chrf": "chrF (sent.)",
-    "ter": "TER (sent.)",
-    "hallucination": "Halluc.",
-    "summac_zs": "SummaC-ZS",
-    "summac_conv": "SummaC-Conv",
-    **{
-        f"judge_{d}": f"Judge {d}"
-        for d in ("coherence", "consistency", "fluency", "relevance", "faithfulness",
-                  "informativeness")
-    },
-}  # fmt: skip
-
-
-# Below this many scored articles a bootstrap interval or a p-value says little (from 1
-# article the interval has zero width and p = 1): tables, report and leaderboard say so.
-MIN_INTERVAL_N = 10
-
-
-def small_n_note(n: int) -> str:
-    """The warning shown beside scores computed on fewer than ``MIN_INTERVAL_N`` articles."""
-    return (
-        f"only {n} article(s) scored: with fewer than {MIN_INTERVAL_N}, intervals and p-values "
-        "say little (use more articles)"
-    )
 
 
 def ordered_measures(names: Iterable[str]) -> list[str]:
@@ -98,38 +65,6 @@ TRACKED_PACKAGES = (
     "pythainlp",
     "openai",
 )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text so that readers see the old file or the new one, never half of it."""
-    write_atomic_bytes(path, text.encode("utf-8"))
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """Write bytes atomically: a temp file in the same folder, fsynced, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are for everyone
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if exc.filename is None:  # a failed write() names no file: name the one being written
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
-        raise
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def package_versions() -> dict[str, str]:
@@ -265,12 +200,6 @@ def na_cell(summary: TaskResult | None) -> str:
     """A score cell with no score: '—' when the model did not run the task, 'n/a' when it
     did but there was nothing to score it against."""
     return "—" if summary is None else "n/a"
-
-
-def format_stat(stats: dict[str, Any], key: str, scale: float, digits: int) -> str:
-    """One data statistic for a table cell; ``n/a`` where it is not defined."""
-    v = stats.get(key)
-    return "n/a" if v is None else f"{scale * v:.{digits}f}"
 
 
 def table_rows(

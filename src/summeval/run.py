@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import tempfile
@@ -58,6 +59,7 @@ class RunOptions:
     use_cache: bool = True
     check_determinism: int = 0
     show_progress: bool = True
+    fresh: frozenset[str] = frozenset()  # generated this run by data-parallel ranks
 
 
 @dataclass
@@ -65,7 +67,7 @@ class RunOutcome:
     """Where the run was written, and its results.json as typed results."""
 
     run_dir: Path
-    results: RunResults
+    results: RunResults | None  # None on a data-parallel rank other than 0: it writes nothing
 
 
 RougeScorer = Callable[[list[str], list[str], list[list[str]]], CorpusScores]
@@ -363,6 +365,7 @@ def run_model(
                 max_input=model_cfg.max_input_tokens,
                 check_determinism=options.check_determinism,
                 show_progress=options.show_progress,
+                fresh=options.fresh,
             )
             runs.append(task_run)
             limits = (spec.max_words, config.tasks.get(task).max_chars)
@@ -761,6 +764,33 @@ def generate_and_score(
             )
 
 
+def generate_in_parallel(plan: Plan, options: RunOptions) -> frozenset[str] | None:
+    """Stage 3a, under ``torchrun`` or ``accelerate launch`` only: every rank generates its
+    shard of the missing generations into the cache (``parallel``). Returns the cache keys
+    the ranks generated if this process goes on to score and write the run (rank 0, or a
+    single process: none), else None."""
+    from summeval.parallel import ranks_from_env
+
+    ranks = ranks_from_env()
+    if ranks is None:
+        return frozenset()
+    from summeval import parallel
+
+    try:
+        parallel.init_process_group(ranks)
+        tally = parallel.generate_shards(plan, ranks, options.show_progress)
+        parallel.destroy_process_group()
+    except BaseException:
+        plan.close()
+        raise
+    if ranks.rank != 0:
+        plan.close()
+        return None
+    for line in tally.lines():
+        log(line)
+    return frozenset(tally.keys)
+
+
 def execute(
     config: SummevalConfig,
     *,
@@ -779,6 +809,10 @@ def execute(
     started = time.perf_counter()
     run_dir = Path(config.output.dir) / run_name_for(config, config_path, run_name)
     plan = plan_run(config, options)
+    fresh = generate_in_parallel(plan, options)
+    if fresh is None:  # a data-parallel rank other than 0: its shard is done
+        return RunOutcome(run_dir, None)
+    options = dataclasses.replace(options, fresh=fresh)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_folder_lock(run_dir):
         record = RunRecord(run_dir, run_name, run_head(plan, run_name, config_path), plan, started)

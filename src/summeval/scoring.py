@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from summeval.errors import DataError, UserError
+from summeval.labels import MIN_INTERVAL_N, SHORT, format_stat, small_n_note
 from summeval.metrics.datastats import corpus_stats
 from summeval.metrics.rouge import CorpusScores, RougeSettings, score_corpus, settings_for
-from summeval.results import MIN_INTERVAL_N, SHORT, format_stat, small_n_note
 
 Items = list[tuple[str, list[str]]]
 
@@ -174,13 +174,17 @@ def score_files(
     pred_field: str | None = None,
     refs_field: str | None = None,
     language_key: str = "--language",
+    stats: bool = True,
 ) -> ScoredFiles:
-    """Scores, data statistics, and how many articles had no non-empty reference."""
+    """Scores, data statistics (``stats=False``: none), and how many articles had no
+    non-empty reference."""
     fields: dict[str, str] = {}
     ids, preds, refs = load_pairs(
         predictions, references, pred_field=pred_field, refs_field=refs_field, fields_used=fields
     )
-    return score_texts(ids, preds, refs, settings, language_key=language_key, fields=fields)
+    return score_texts(
+        ids, preds, refs, settings, language_key=language_key, fields=fields, stats=stats
+    )
 
 
 def score_texts(
@@ -263,7 +267,8 @@ def as_json(scores: CorpusScores) -> dict[str, Any]:
 
 
 def as_text(scores: CorpusScores, stats: dict[str, Any], unscored: int) -> str:
-    """A small table on a 0-100 scale, the data statistics and the signature."""
+    """A small table on a 0-100 scale, the data statistics (where computed) and the
+    signature."""
     pct = f"{100 * scores.settings.confidence:g}"
     lines = [
         f"{'measure':<8} {'P':>6} {'R':>6} {'F1':>6}   {pct}% interval of F1",
@@ -272,10 +277,14 @@ def as_text(scores: CorpusScores, stats: dict[str, Any], unscored: int) -> str:
         if r["fmeasure"] is None:  # no item had a reference
             lines.append(f"{SHORT.get(m, m):<8} {'n/a':>6} {'n/a':>6} {'n/a':>6}   n/a")
             continue
+        ci = (
+            f"[{100 * r['fmeasure_low']:.2f}, {100 * r['fmeasure_high']:.2f}]"
+            if r["fmeasure_low"] is not None
+            else "n/a (--bootstrap 0)"
+        )
         lines.append(
             f"{SHORT.get(m, m):<8} {100 * r['precision']:6.2f} {100 * r['recall']:6.2f} "
-            f"{100 * r['fmeasure']:6.2f}   [{100 * r['fmeasure_low']:.2f}, "
-            f"{100 * r['fmeasure_high']:.2f}]"
+            f"{100 * r['fmeasure']:6.2f}   {ci}"
         )
     lines.append(
         f"n = {scores.n} article(s)"
@@ -293,10 +302,11 @@ def as_text(scores: CorpusScores, stats: dict[str, Any], unscored: int) -> str:
         f"the {scores.settings.tokenizer} tokeniser dropped {100 * scores.dropped_share:.1f}% of "
         "letters and digits"
     )
-    lines.append(
-        f"predictions: {fmt('words')} words, {fmt('sentences')} sentences on average "
-        f"(references {fmt('reference_words')} words); empty {fmt('empty', 100)}%; "
-        f"repeated 3-grams {fmt('repeated_3', 100)}%"
-    )
+    if stats:
+        lines.append(
+            f"predictions: {fmt('words')} words, {fmt('sentences')} sentences on average "
+            f"(references {fmt('reference_words')} words); empty {fmt('empty', 100)}%; "
+            f"repeated 3-grams {fmt('repeated_3', 100)}%"
+        )
     lines.append(f"signature: {scores.signature}")
     return "\n".join(lines)

@@ -22,14 +22,16 @@ default, sentence-level averaging), so the mean F may lie below both mean P and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Hashable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from rapidfuzz.distance import LCSseq
 
 from summeval import __version__
 from summeval.languages import segmenter_for, snowball_name
+from summeval.metrics.ngram_counts import NgramCounts, TokenIds, clipped_hits
 from summeval.metrics.resampling import RESAMPLERS, bootstrap_means, interval
 from summeval.metrics.tokenize import SEGMENTERS, STEMMERS, TOKENIZERS, TextTokenizer, Tokens
 from summeval.sentences import SPLITTER_NAME, split_sentences
@@ -126,8 +128,8 @@ class RougeSettings:
             raise ValueError("give a length limit in words or in bytes, not both")
         if not 0 < self.confidence < 1:
             raise ValueError("confidence must be between 0 and 1, e.g. 0.95")
-        if self.resamples < 1:
-            raise ValueError("resamples must be at least 1")
+        if self.resamples < 0:
+            raise ValueError("resamples must be 0 (no intervals) or more, e.g. 1000")
         if self.stem and self.stemmer == "snowball" and snowball_name(self.language) is None:
             raise ValueError(
                 f"nltk has no Snowball stemmer for language {self.language!r}; turn stemming off"
@@ -218,7 +220,11 @@ def signature(settings: RougeSettings, ref_counts: Sequence[int] = ()) -> str:
     s = settings
     split = SPLITTER_NAME if s.split == "sentences" else "newline"
     limit = f"{s.word_limit}w" if s.word_limit else f"{s.byte_limit}b" if s.byte_limit else "no"
-    ci = f"{round(100 * s.confidence, 3):g}%/{s.resamples}/{s.resampler}:{s.seed}"
+    ci = (
+        f"{round(100 * s.confidence, 3):g}%/{s.resamples}/{s.resampler}:{s.seed}"
+        if s.resamples
+        else "none"
+    )
     parts = [
         "rouge",
         f"profile:{s.profile}",
@@ -247,21 +253,9 @@ def text_sentences(text: str, split: str) -> list[str]:
 # --- sufficient statistics -------------------------------------------------------------
 
 
-def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence, bit-parallel (Hyyrö 2004): O(|b|) big-int ops."""
-    if not a or not b:
-        return 0
-    masks: dict[str, int] = {}
-    for i, tok in enumerate(a):
-        masks[tok] = masks.get(tok, 0) | (1 << i)
-    full = (1 << len(a)) - 1
-    v = full
-    for tok in b:
-        m = masks.get(tok)
-        if m:
-            u = v & m
-            v = ((v + u) | (v - u)) & full
-    return len(a) - v.bit_count()
+def lcs_length(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
+    """Length of the longest common subsequence (rapidfuzz's bit-parallel LCS, in C++)."""
+    return int(LCSseq.similarity(a, b))
 
 
 def lcs_positions(ref: Sequence[str], pred: Sequence[str]) -> list[int]:
@@ -321,64 +315,61 @@ def union_lcs_hits(
     return hits
 
 
-def _ngrams(tokens: Sequence[str], n: int) -> Counter:
-    if n == 1:
-        return Counter(tokens)
-    return Counter(zip(*(tokens[i:] for i in range(n)), strict=False))
-
-
-def _overlap(a: Counter, b: Counter) -> int:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(min(c, b[g]) for g, c in a.items() if g in b)
-
-
-@dataclass
-class _Text:
-    """One tokenised text with its n-gram counts made on demand."""
-
-    tok: Tokens
-    grams: dict[int, Counter] = field(default_factory=dict)
-
-    def ngrams(self, n: int) -> Counter:
-        got = self.grams.get(n)
-        if got is None:
-            got = self.grams[n] = _ngrams(self.tok.tokens, n)
-        return got
-
-    @property
-    def one_sentence(self) -> bool:
-        s = self.tok.sentences
-        return len(s) == 1 and s[0] is self.tok.tokens
-
-
-def pair_counts(pred: _Text, ref: _Text, measures: Sequence[str]) -> list[tuple[int, int, int]]:
-    """(hits, reference length, prediction length) for each measure."""
-    out: list[tuple[int, int, int]] = []
-    lcs: int | None = None
-    p, r = pred.tok.tokens, ref.tok.tokens
-    for m in measures:
+def pair_statistics(
+    texts: Sequence[Tokens], preds: np.ndarray, refs: np.ndarray, measures: Sequence[str]
+) -> np.ndarray:
+    """``(hits, reference length, prediction length)`` for each pair and measure, shape
+    (pairs, measures, 3); pair ``j`` is ``texts[preds[j]]`` against ``texts[refs[j]]``."""
+    out = np.zeros((len(preds), len(measures), 3), dtype=np.int64)
+    if not len(preds):
+        return out
+    to_ids = TokenIds()
+    ids = [to_ids(t.tokens) for t in texts]
+    lengths = np.fromiter((len(t) for t in ids), dtype=np.int64, count=len(ids))
+    orders = sorted({int(m[5:]) for m in measures if m[5:].isdigit()})
+    grams = NgramCounts(ids) if orders else None
+    lcs: np.ndarray | None = None
+    for k, m in enumerate(measures):
+        if m in ("rougeL", "rougeLsum") and lcs is None:
+            similarity = LCSseq.similarity
+            lcs = np.fromiter(
+                (
+                    similarity(ids[r], ids[p])
+                    for p, r in zip(preds.tolist(), refs.tolist(), strict=True)
+                ),
+                dtype=np.int64,
+                count=len(preds),
+            )
         if m == "rougeL":
-            lcs = lcs_length(r, p) if lcs is None else lcs
-            out.append((lcs, len(r), len(p)))
+            out[:, k] = np.stack([lcs, lengths[refs], lengths[preds]], axis=1)
         elif m == "rougeLsum":
-            pl = p if pred.tok.lsum_tokens is None else pred.tok.lsum_tokens
-            rl = r if ref.tok.lsum_tokens is None else ref.tok.lsum_tokens
-            if pred.one_sentence and ref.one_sentence:
-                hits = lcs = lcs_length(r, p) if lcs is None else lcs
-            else:
-                hits = union_lcs_hits(ref.tok.sentences, pred.tok.sentences, rl, pl)
-            out.append((hits, sum(map(len, ref.tok.sentences)), len(pl)))
+            out[:, k] = [
+                lsum_counts(texts[p], texts[r], int(h))
+                for p, r, h in zip(preds.tolist(), refs.tolist(), lcs.tolist(), strict=True)
+            ]
         else:
             n = int(m[5:])
-            out.append(
-                (
-                    _overlap(pred.ngrams(n), ref.ngrams(n)),
-                    max(len(r) - n + 1, 0),
-                    max(len(p) - n + 1, 0),
-                )
-            )
+            assert grams is not None
+            out[:, k, 0] = clipped_hits(grams, n, preds, refs)
+            out[:, k, 1] = np.maximum(lengths[refs] - n + 1, 0)
+            out[:, k, 2] = np.maximum(lengths[preds] - n + 1, 0)
     return out
+
+
+def _one_sentence(t: Tokens) -> bool:
+    return len(t.sentences) == 1 and t.sentences[0] is t.tokens
+
+
+def lsum_counts(pred: Tokens, ref: Tokens, lcs: int) -> tuple[int, int, int]:
+    """ROUGE-Lsum's (hits, reference length, prediction length); ``lcs`` is the pair's
+    whole-text LCS, which is the union LCS when both are a single sentence."""
+    p = pred.tokens if pred.lsum_tokens is None else pred.lsum_tokens
+    r = ref.tokens if ref.lsum_tokens is None else ref.lsum_tokens
+    if _one_sentence(pred) and _one_sentence(ref):
+        hits = lcs
+    else:
+        hits = union_lcs_hits(ref.sentences, pred.sentences, r, p)
+    return hits, sum(map(len, ref.sentences)), len(p)
 
 
 @dataclass
@@ -437,27 +428,41 @@ def compute_stats(
     Every article needs at least one reference; the caller leaves out those without.
     """
     tokenizer = tokenizer or make_tokenizer(settings)
-    measures = settings.measures
-    rows: list[list[tuple[int, int, int]]] = []
+    index: dict[str, int] = {}  # each distinct text is tokenised once
+    texts: list[Tokens] = []
+    seen: list[int] = []  # every text as it occurs: a prediction, then its references
+
+    def text(value: str) -> int:
+        i = index.get(value)
+        if i is None:
+            i = index[value] = len(texts)
+            texts.append(tokenizer(text_sentences(value, settings.split), value.split("\n")))
+        seen.append(i)
+        return i
+
+    preds: list[int] = []
+    refs: list[int] = []
     offsets = [0]
-    letters = dropped = multi = 0
-    for pred_text, refs in zip(predictions, references, strict=True):
-        if not refs:
+    for pred_text, ref_texts in zip(predictions, references, strict=True):
+        if not ref_texts:
             raise ValueError("every scored article needs at least one reference")
-        pred = _Text(tokenizer(text_sentences(pred_text, settings.split), pred_text.split("\n")))
-        multi += len(pred.tok.sentences) > 1
-        letters += pred.tok.letters
-        dropped += pred.tok.dropped
-        for ref_text in refs:
-            ref = _Text(tokenizer(text_sentences(ref_text, settings.split), ref_text.split("\n")))
-            multi += len(ref.tok.sentences) > 1
-            letters += ref.tok.letters
-            dropped += ref.tok.dropped
-            rows.append(pair_counts(pred, ref, measures))
-        offsets.append(len(rows))
-    counts = np.asarray(rows, dtype=np.int64).reshape(len(rows), len(measures), 3)
+        p = text(pred_text)
+        for ref_text in ref_texts:
+            preds.append(p)
+            refs.append(text(ref_text))
+        offsets.append(len(preds))
+    counts = pair_statistics(
+        texts, np.asarray(preds, dtype=np.int64), np.asarray(refs, dtype=np.int64),
+        settings.measures,
+    )  # fmt: skip
     return RougeStats(
-        settings, list(ids), counts, np.asarray(offsets, dtype=np.int64), letters, dropped, multi
+        settings,
+        list(ids),
+        counts,
+        np.asarray(offsets, dtype=np.int64),
+        letters=sum(texts[i].letters for i in seen),
+        dropped=sum(texts[i].dropped for i in seen),
+        multi_sentence_texts=sum(len(texts[i].sentences) > 1 for i in seen),
     )
 
 
@@ -528,7 +533,8 @@ def aggregate(
     per_article: dict[str, np.ndarray], settings: RougeSettings
 ) -> dict[str, dict[str, float | None]]:
     """Mean P/R/F per measure with the bootstrap interval of each (``<part>_low/_high``);
-    all measures share one set of resamples. Without articles every value is None."""
+    all measures share one set of resamples. Without articles every value is None; with
+    ``resamples`` 0 the interval bounds are."""
     names = list(per_article)
     if not names:
         return {}
@@ -536,14 +542,20 @@ def aggregate(
     if stacked.shape[1] == 0:  # nothing scored: n/a (None), never a score of 0
         none = {f"{p}{s}": None for p in PARTS for s in ("", "_low", "_high")}
         return {m: dict(none) for m in names}
-    means = bootstrap_means(stacked, settings.resamples, settings.resampler, settings.seed)
-    out: dict[str, dict[str, float]] = {}
+    means = (
+        bootstrap_means(stacked, settings.resamples, settings.resampler, settings.seed)
+        if settings.resamples
+        else None
+    )
+    out: dict[str, dict[str, float | None]] = {}
     for i, measure in enumerate(names):
-        row: dict[str, float] = {}
+        row: dict[str, float | None] = {}
         for j, part in enumerate(PARTS):
             k = 3 * i + j
             row[part] = float(stacked[k].mean())
-            row[f"{part}_low"], row[f"{part}_high"] = interval(means[k], settings.confidence)
+            row[f"{part}_low"], row[f"{part}_high"] = (
+                interval(means[k], settings.confidence) if means is not None else (None, None)
+            )
         out[measure] = row
     return out
 

@@ -12,7 +12,8 @@ Three tokenisers, each a function from one line of text to its tokens:
 
 Stemmers (words over 3 characters only, as ROUGE-1.5.5, rouge-score and XL-Sum's scorer do):
 ``porter155`` (ROUGE-1.5.5's Porter, see ``porter155``), ``nltk`` (nltk's PorterStemmer,
-which rouge-score uses) and ``snowball`` (nltk's Snowball stemmer for the text's language).
+which rouge-score uses, vendored in ``porter_nltk``) and ``snowball`` (nltk's Snowball
+stemmer for the text's language).
 
 Word segmenters, for scripts written without spaces (used with the ``unicode`` tokeniser):
 ``jieba`` (Chinese), ``fugashi`` (Japanese, MeCab with UniDic-lite) and ``pythainlp``
@@ -43,6 +44,10 @@ _UNICODE_TOKEN = regex.compile(
     regex.V1,
 )
 _ALNUM = re.compile(r"[^\W_]")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_ASCII_NOT_ALNUM = str.maketrans(
+    "", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum())
+)
 _WORD_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _NOT_WORD = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 
@@ -57,7 +62,22 @@ def tokenize_rouge_score(line: str) -> list[str]:
 
 
 def tokenize_unicode(line: str) -> list[str]:
+    if line.isascii():  # the same tokens: ASCII letters and digits are all \p{L} and \p{N}
+        return _ASCII_WORD.findall(line)
     return _UNICODE_TOKEN.findall(line)
+
+
+def count_letters_and_digits(text: str) -> int:
+    """How many letters and digits (in any script) a text has."""
+    if text.isascii():
+        return len(text.translate(_ASCII_NOT_ALNUM))
+    return len(_ALNUM.findall(text))
+
+
+def letters_and_digits(tokens: list[str]) -> int:
+    """Letters and digits in tokens (the rouge155 and rouge-score tokenisers' tokens are
+    nothing else, so their lengths are the count; the unicode ones may hold marks)."""
+    return sum(map(count_letters_and_digits, tokens))
 
 
 def lowercase(text: str, tokenizer: str) -> str:
@@ -143,8 +163,8 @@ def _stemmer(name: str | None, language: str | None = None) -> Callable[[str], s
         from summeval.metrics.porter155 import stem
 
         return stem
-    if name == "nltk":
-        from nltk.stem.porter import PorterStemmer
+    if name == "nltk":  # nltk's own code, vendored: importing nltk takes seconds
+        from summeval.metrics.porter_nltk import PorterStemmer
 
         return lru_cache(maxsize=200_000)(PorterStemmer().stem)
     raise ValueError(f"unknown stemmer {name!r}; choose one of {', '.join(STEMMERS)}")
@@ -241,7 +261,7 @@ class TextTokenizer:
         if cached is not None:
             return cached
         raw = self._split(line)
-        kept = sum(len(_ALNUM.findall(t)) for t in raw) if raw else 0
+        kept = letters_and_digits(raw) if self.tokenizer == "unicode" else sum(map(len, raw))
         stop, stem = self._stop, self._stem
         if stop:
             raw = [t for t in raw if t not in stop]
@@ -288,6 +308,6 @@ class TextTokenizer:
         else:
             sents = [toks for toks, _ in per_line]
         # A length limit cuts text on purpose: only what the tokeniser drops counts.
-        letters = sum(len(_ALNUM.findall(line)) for line in lines)
+        letters = sum(map(count_letters_and_digits, lines))
         kept = sum(k for _, k in per_line)
         return Tokens(tokens, sents, letters, max(letters - kept, 0), lsum_tokens)
