@@ -28,3 +28,11 @@ timeout 330 python3 bench/generate.py "${common[@]}" --batch-size 64 --json "$ou
   2>&1 | grep -v -E "Loading weights|it/s\]" | tee "$out/gpu_dynamic.log" || exit 1
 timeout 200 python3 bench/generate.py "${common[@]}" --batch-size 64 --kv-cache static --skip-baseline \
   --json "$out/gpu_static.json" 2>&1 | grep -v -E "Loading weights|it/s\]" | tee "$out/gpu_static.log" || exit 1
+# Several GPUs: one data-parallel rank per GPU (torchrun, gloo), against one process.
+ngpu=$( { nvidia-smi -L 2>/dev/null || true; } | grep -c "^GPU" )
+if [ "$device" = cuda ] && [ "$ngpu" -ge 2 ]; then
+  echo "multi-GPU: $ngpu GPUs, one rank each (bench/parallel.py --procs $ngpu)"
+  timeout 300 python3 bench/parallel.py --procs "$ngpu" --articles "$n" 2>&1 | tee "$out/gpu_parallel.log" || exit 1
+else
+  echo "multi-GPU: skipped, $ngpu GPU(s) here (bench/parallel.py --procs N runs one rank per GPU)"
+fi

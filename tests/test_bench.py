@@ -24,7 +24,7 @@ QUICK = {
     "parallel.py": ["identical samples: True", "2 processes (torchrun, gloo):"],
     "served.py": ["openai client, sequential loop:", "summeval, max_concurrency 16:"],
     "rerun.py": ["configs/base.yaml (2 articles): cold", "warm rerun is"],
-    "gpu.sh": ["bench/generate.py: 2 XSum articles", "kv_cache=static"],
+    "gpu.sh": ["bench/generate.py: 2 XSum articles", "kv_cache=static", "multi-GPU:"],
 }
 
 

@@ -308,14 +308,14 @@ def test_compare_skips_a_malformed_folder_with_its_reason(tmp_path, jsonl, damag
 
 
 def test_disk_full_is_one_line_and_keeps_what_was_written(tmp_path, jsonl, run_cli, monkeypatch):
-    import summeval.results as results
+    import summeval.atomic as atomic
 
     data = jsonl(
         [{"id": r["id"], "article": r["article"], "summary": r["summary"]} for r in read_xsum(3)]
     )
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(basic_config(data, tmp_path)))
-    real = results.write_atomic_bytes
+    real = atomic.write_atomic_bytes
     calls = {"n": 0}
 
     def full(target: Path, blob: bytes) -> None:
@@ -324,13 +324,13 @@ def test_disk_full_is_one_line_and_keeps_what_was_written(tmp_path, jsonl, run_c
             raise OSError(errno.ENOSPC, "No space left on device", str(target))
         real(target, blob)
 
-    monkeypatch.setattr(results, "write_atomic_bytes", full)
+    monkeypatch.setattr(atomic, "write_atomic_bytes", full)
     code, _, err = run_cli("run", path)
     assert code == 2 and "table.csv: no space left on the device" in err
     assert "internal error" not in err and "Traceback" not in err
     doc = json.loads((tmp_path / "results" / "c" / "results.json").read_text())
     assert doc["status"] in ("running", "failed")  # never claims to be complete
-    monkeypatch.setattr(results, "write_atomic_bytes", real)
+    monkeypatch.setattr(atomic, "write_atomic_bytes", real)
     code, _, err = run_cli("run", path)
     assert code == 0, err
 
@@ -339,7 +339,7 @@ def test_a_full_disk_names_the_file_and_marks_the_run_failed(tmp_path, jsonl, ru
                                                               monkeypatch):  # fmt: skip
     """A write() that fails with ENOSPC names no file: the error names articles.jsonl all
     the same, and the folder says failed (not running)."""
-    import summeval.results as results
+    import summeval.atomic as atomic
 
     data = jsonl([{"id": "a", "article": "Some text here.", "summary": "Text."}])
     path = tmp_path / "c.yaml"
@@ -351,7 +351,7 @@ def test_a_full_disk_names_the_file_and_marks_the_run_failed(tmp_path, jsonl, ru
             raise OSError(errno.ENOSPC, "No space left on device")  # as write() raises it
         real_fsync(fd)
 
-    monkeypatch.setattr(results.os, "fsync", fsync)
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
     code, _, err = run_cli("run", path)
     run_dir = tmp_path / "results" / "c"
     assert code == 2, err
@@ -389,7 +389,7 @@ def test_a_read_only_generation_cache_stops_before_the_run_folder(tmp_path, json
 )
 def test_unwritable_output_is_one_line(tmp_path, jsonl, run_cli, monkeypatch, code, words):
     """A read-only output folder (root ignores permission bits, so the write is patched)."""
-    import summeval.results as results
+    import summeval.atomic as atomic
 
     data = jsonl([{"id": "a", "article": "Some text here.", "summary": "Text."}])
     path = tmp_path / "c.yaml"
@@ -398,7 +398,7 @@ def test_unwritable_output_is_one_line(tmp_path, jsonl, run_cli, monkeypatch, co
     def refuse(target: Path, blob: bytes) -> None:
         raise OSError(code, os.strerror(code), str(target))
 
-    monkeypatch.setattr(results, "write_atomic_bytes", refuse)
+    monkeypatch.setattr(atomic, "write_atomic_bytes", refuse)
     code_, _, err = run_cli("run", path)
     assert code_ == 2 and words in err and "results.json" in err
     assert "internal error" not in err and len(err.strip().splitlines()[-1]) < 300

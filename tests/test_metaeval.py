@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from summeval.metrics.correlation import (
+    average_ranks,
     bootstrap_correlations,
     correlate,
     kendall,
@@ -264,3 +265,31 @@ def test_meta_eval_summac_with_a_chosen_nli_model(tmp_path) -> None:
     sigs = json.loads((tmp_path / "out" / "meta_eval.json").read_text())["signatures"]
     assert sigs["summac_zs"].startswith("summac-zs|model:tiny-random:nli|gran:sentence")
     assert sigs["summac_conv"].startswith("summac-conv|model:tiny-random:nli")
+
+
+def test_average_ranks_equal_scipy_rankdata() -> None:
+    rng = np.random.default_rng(3)
+    for shape in [(7,), (4, 9), (3, 5, 12)]:
+        a = np.round(rng.normal(size=shape), 1)  # ties
+        np.testing.assert_array_equal(average_ranks(a), stats.rankdata(a, axis=-1))
+    assert average_ranks(np.array([2.0, 2.0, 2.0])).tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("level", ["system", "summary"])
+def test_stacked_metrics_resample_as_each_alone(level) -> None:
+    x, y = _grid(1)
+    x2 = np.round(x * 0.5 + y * 0.5, 1)
+    for coef in ("kendall", "spearman", "pearson"):
+        both = bootstrap_correlations(np.stack([x, x2]), y, level, coef, "both", 120, 4)
+        for k, one in enumerate((x, x2)):
+            alone = bootstrap_correlations(one, y, level, coef, "both", 120, 4)
+            np.testing.assert_array_equal(both[:, k], alone)  # the same draws, bit for bit
+
+
+def test_permutation_p_reverse_is_the_swapped_test() -> None:
+    x, y = _grid(2)
+    x2 = np.round(y + np.random.default_rng(5).normal(size=y.shape), 1)
+    ab = permutation_test(x, x2, y, "summary", "kendall", "both", 300, 0)
+    ba = permutation_test(x2, x, y, "summary", "kendall", "both", 300, 0)
+    assert ab["p_reverse"] == ba["p"] and ba["p_reverse"] == ab["p"]
+    assert ab["delta"] == -ba["delta"]

@@ -211,3 +211,44 @@ def test_gguf_package_missing():
 def test_gguf_path_missing(tmp_path):
     with pytest.raises(ModelError, match=r"GGUF file .* not found"):
         _backend(name="g", backend="gguf", model=str(tmp_path / "none.gguf"))
+
+
+@pytest.mark.parametrize(("kind", "backend_name"), [("t5", "hf-seq2seq"), ("llama", "hf-causal")])
+def test_device_map_auto_loads_through_accelerate_and_writes_the_same(kind, backend_name):
+    """accelerate's big-model loading (``device_map``/``max_memory``), here on the CPU:
+    the same outputs as a model moved whole, and the placement recorded."""
+    outs = []
+    for extra in ({}, {"device_map": "auto", "max_memory": {"cpu": "2GiB"}}):
+        model = f"tiny-random:{kind}"
+        cfg, backend = _backend(
+            name=f"tiny-{kind}", backend=backend_name, model=model, max_input_tokens=64, **extra
+        )
+        tasks = TasksConfig()
+        tasks.summary.generation.max_new_tokens = 5
+        backend.tasks = tasks
+        outs.append(
+            [
+                g.text
+                for g in generate_articles(
+                    backend, task_spec("summary", tasks.summary, cfg), ARTICLES
+                )
+            ]
+        )
+        if extra:
+            assert set(backend.info.details["device_map"].values()) == {"cpu"}
+    assert outs[0] == outs[1]
+
+
+def test_rank_devices_split_gpus_between_processes():
+    from summeval.models.device import rank_devices
+
+    free = {0: 80, 1: 80, 2: 80, 3: 80, "cpu": 500}
+    assert rank_devices(free, 0, 1, None) == free  # one process: every GPU
+    assert rank_devices(free, 1, 2, {"1": "20GiB"}) == {1: "20GiB", 3: 80, "cpu": 500}
+    with pytest.raises(ValueError, match="at most one process per GPU"):
+        rank_devices({0: 80, "cpu": 1}, 1, 2, None)
+
+
+def test_max_memory_needs_a_device_map():
+    with pytest.raises(ValueError, match="set device_map: auto"):
+        ModelConfig(name="m", backend="hf-causal", model="x", max_memory={0: "10GiB"})

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from summeval.metrics.porter_nltk import PorterStemmer
+from summeval.metrics.porter_nltk import FastPorterStemmer, PorterStemmer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,9 +33,10 @@ def test_equals_nltk_on_every_shipped_word() -> None:
 
     words = sorted(shipped_words())
     assert len(words) > 20_000
-    ours, theirs = PorterStemmer(), NltkPorter()
-    differ = [w for w in words if ours.stem(w) != theirs.stem(w)]
-    assert differ == []
+    ours, fast, theirs = PorterStemmer(), FastPorterStemmer(), NltkPorter()
+    want = [theirs.stem(w) for w in words]
+    assert [w for w, t in zip(words, want, strict=True) if ours.stem(w) != t] == []
+    assert [w for w, t in zip(words, want, strict=True) if fast.stem(w) != t] == []
     for mode in ("ORIGINAL_ALGORITHM", "MARTIN_EXTENSIONS"):
         a, b = PorterStemmer(mode), NltkPorter(mode)
         assert [w for w in words[:3000] if a.stem(w) != b.stem(w)] == []
@@ -49,3 +50,25 @@ def test_stemming_does_not_import_nltk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_fast_stemmer_equals_nltk_on_random_words() -> None:
+    """Words made to hit every rule: random stems (many y's and doubled letters) with the
+    suffixes the steps test, and a few that are not plain ASCII (nltk's own code runs)."""
+    import random
+
+    from nltk.stem.porter import PorterStemmer as NltkPorter
+
+    from summeval.metrics import porter_nltk
+
+    rng = random.Random(0)
+    suffixes = [s for s, _ in porter_nltk._STEP2] + [s for s, _ in porter_nltk._STEP3]
+    suffixes += [*porter_nltk._STEP4, "ing", "ed", "eed", "ied", "ies", "sses", "ss", "s", "y"]
+    suffixes += ["e", "ll", "yy", "ying", "yed", "", "Ies", "é", "9s"]
+    words = [
+        "".join(rng.choice("aeiouyybcdlmnrstlzwx") for _ in range(rng.randint(1, 8)))
+        + rng.choice(suffixes)
+        for _ in range(60_000)
+    ]
+    fast, theirs = FastPorterStemmer(), NltkPorter()
+    assert [w for w in words if fast.stem(w) != theirs.stem(w)] == []

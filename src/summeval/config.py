@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from summeval.errors import ConfigError
 from summeval.languages import language_of
@@ -141,6 +149,10 @@ class ModelConfig(_Strict):
     tokenizer: str | None = None
     tasks: list[TaskName] = Field(default_factory=lambda: list(TASK_NAMES))
     device: str = "auto"
+    # one model over several GPUs (accelerate's big-model inference): "auto", "balanced",
+    # ...; max_memory caps each device ({0: "20GiB", 1: "20GiB", "cpu": "64GiB"})
+    device_map: str | None = None
+    max_memory: dict[int | str, str] | None = None
     dtype: str = "auto"
     batch_size: int | Literal["auto"] = "auto"
     kv_cache: Literal["dynamic", "static"] = "dynamic"
@@ -197,6 +209,15 @@ class ModelConfig(_Strict):
     def _batch(cls, v: int | str) -> int | str:
         if isinstance(v, int) and v < 1:
             raise ValueError("batch_size must be a whole number >= 1 or 'auto'")
+        return v
+
+    @field_validator("max_memory")
+    @classmethod
+    def _max_memory(
+        cls, v: dict[int | str, str] | None, info: ValidationInfo
+    ) -> dict[int | str, str] | None:
+        if v is not None and not info.data.get("device_map"):
+            raise ValueError("max_memory caps the devices of a device_map: set device_map: auto")
         return v
 
     @field_validator("dtype")

@@ -115,7 +115,15 @@ class TokenEncoder:
         )
 
     def encode(self, texts: list[str]) -> list[TokenEmbeddings]:
-        """Each text's ids and embeddings from ``layer``, batched by length."""
+        """Each text's ids and embeddings from ``layer``, batched by length; a text given
+        more than once (a reference shared by many predictions) is encoded once."""
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):
+            by_text = dict(zip(distinct, self._encode(distinct), strict=True))
+            return [by_text[t] for t in texts]
+        return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> list[TokenEmbeddings]:
         import torch
 
         self.load()

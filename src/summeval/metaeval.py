@@ -11,7 +11,9 @@ bootstrap intervals, and permutation tests of each metric against each other one
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,6 +177,57 @@ def rouge_metrics(settings: RougeSettings) -> dict[str, MetricFn]:
     return {m: make(m) for m in settings.measures}
 
 
+def _correlations(
+    scores: dict[str, np.ndarray],
+    y: np.ndarray,
+    level: str,
+    resampling: str,
+    bootstrap: int,
+    confidence: float,
+    seed: int,
+) -> dict[str, Any]:
+    """Each metric's correlations with ``y`` and their intervals; all metrics are resampled
+    together (the same draws, the human side gathered once)."""
+    names = list(scores)
+    stacked = np.stack([scores[m] for m in names])
+    table: dict[str, Any] = {name: {} for name in names}
+    for coef in COEFFICIENTS:
+        boots = bootstrap_correlations(stacked, y, level, coef, resampling, bootstrap, seed)
+        for k, name in enumerate(names):
+            lo, hi = percentile_interval(boots[:, k], confidence)
+            value = float(correlate(scores[name], y, level, coef))
+            table[name][coef] = {"value": value, "low": lo, "high": hi}
+    return table
+
+
+def _pair_tests(
+    scores: dict[str, np.ndarray],
+    y: np.ndarray,
+    level: str,
+    resampling: str,
+    permutations: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Permutation tests of every metric against every other, both ways round (one set of
+    swaps per pair of metrics serves both orders)."""
+    names = list(scores)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            r = permutation_test(
+                scores[a], scores[b], y, level, "kendall", resampling, permutations, seed
+            )
+            back = r.pop("p_reverse")
+            found[a, b] = r
+            found[b, a] = {"delta": -r["delta"], "p": back, "permutations": r["permutations"]}
+    return [
+        {"a": a, "b": b, "coefficient": "kendall", **found[a, b]}
+        for a in names
+        for b in names
+        if a != b
+    ]
+
+
 def meta_evaluate(
     judged: Judged,
     metrics: dict[str, MetricFn],
@@ -193,31 +246,22 @@ def meta_evaluate(
         values, sig = fn(judged.predictions, judged.references)
         scores[name] = np.asarray(values, dtype=float).reshape(shape)
         signatures[name] = sig
-    corr: dict[str, Any] = {}
-    tests: dict[str, Any] = {}
-    for level in LEVELS:
-        corr[level], tests[level] = {}, {}
-        for dim, y in judged.human.items():
-            table: dict[str, Any] = {}
-            for name, x in scores.items():
-                table[name] = {}
-                for coef in COEFFICIENTS:
-                    value = float(correlate(x, y, level, coef))
-                    boots = bootstrap_correlations(x, y, level, coef, resampling, bootstrap, seed)
-                    lo, hi = percentile_interval(boots, confidence)
-                    table[name][coef] = {"value": value, "low": lo, "high": hi}
-            corr[level][dim] = table
-            pairs = []
-            names = list(scores)
-            for a in names:
-                for b in names:
-                    if a == b:
-                        continue
-                    r = permutation_test(
-                        scores[a], scores[b], y, level, "kendall", resampling, permutations, seed
-                    )
-                    pairs.append({"a": a, "b": b, "coefficient": "kendall", **r})
-            tests[level][dim] = pairs
+    corr: dict[str, Any] = {level: {} for level in LEVELS}
+    tests: dict[str, Any] = {level: {} for level in LEVELS}
+    cells = [(level, dim, y) for level in LEVELS for dim, y in judged.human.items()]
+    # Each (level, dimension) is independent and numpy's big operations release the GIL:
+    # one thread per core (the same numbers as in turn; every draw comes from its seed).
+    with ThreadPoolExecutor(max_workers=min(len(cells), os.cpu_count() or 1) or 1) as pool:
+        corr_jobs = [
+            pool.submit(_correlations, scores, y, level, resampling, bootstrap, confidence, seed)
+            for level, _, y in cells
+        ]
+        test_jobs = [
+            pool.submit(_pair_tests, scores, y, level, resampling, permutations, seed)
+            for level, _, y in cells
+        ]
+        for (level, dim, _), c, t in zip(cells, corr_jobs, test_jobs, strict=True):
+            corr[level][dim], tests[level][dim] = c.result(), t.result()
     return {
         "n_systems": shape[0],
         "n_articles": shape[1],

@@ -10,6 +10,7 @@ sentence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from summeval.punkt import sentences
 
@@ -28,12 +29,19 @@ _INITIALISM = re.compile(r"\b(?:[^\W\d]\.){2,}$")  # "U.S.": its last period is 
 
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences; each line is split on its own."""
+    if len(text) > 20_000:  # an article: remembering it would hold its text
+        return list(_split.__wrapped__(text))
+    return list(_split(text))
+
+
+@lru_cache(maxsize=65_536)  # ROUGE-Lsum and the data statistics split the same outputs
+def _split(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
         if line:
             out.extend(s.strip() for s in sentences(line, ABBREVIATIONS) if s.strip())
-    return out
+    return tuple(out)
 
 
 def ends_with_full_stop(text: str) -> bool:

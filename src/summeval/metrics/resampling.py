@@ -25,13 +25,20 @@ _CHUNK_CELLS = 4_000_000  # resample indices held at once (32 MB of int64)
 
 
 def _drand48_indices(n: int, seeds: np.ndarray) -> np.ndarray:
-    """For each seed, Perl's ``srand(seed); int(rand(n))`` drawn n times: shape (seeds, n)."""
-    x = (seeds.astype(np.uint64) << np.uint64(16)) | np.uint64(0x330E)
-    out = np.empty((len(seeds), n), dtype=np.int64)
+    """For each seed, Perl's ``srand(seed); int(rand(n))`` drawn n times: shape (seeds, n).
+
+    The j-th state of drand48's LCG is ``A_j * x0 + C_j`` (mod 2**48) with ``A_j = A**j``
+    and ``C_j = C * (A**(j-1) + ... + 1)``: all n draws of all seeds in one array operation
+    (uint64 products wrap mod 2**64, which 2**48 divides)."""
+    a = np.empty(n, dtype=np.uint64)
+    c = np.empty(n, dtype=np.uint64)
+    aj, cj, big_a, big_c, mask = 1, 0, int(_DRAND48_A), int(_DRAND48_C), int(_MASK48)
     for j in range(n):
-        x = (x * _DRAND48_A + _DRAND48_C) & _MASK48  # uint64 wraps; 2**48 divides 2**64
-        out[:, j] = (x.astype(np.float64) * 2.0**-48 * n).astype(np.int64)
-    return out
+        aj, cj = (aj * big_a) & mask, (cj * big_a + big_c) & mask
+        a[j], c[j] = aj, cj
+    x0 = (seeds.astype(np.uint64) << np.uint64(16)) | np.uint64(0x330E)
+    x = (x0[:, None] * a[None, :] + c[None, :]) & _MASK48
+    return (x.astype(np.float64) * (2.0**-48 * n)).astype(np.int64)
 
 
 def bootstrap_indices(
@@ -63,9 +70,9 @@ def bootstrap_means(
         # How often each item is drawn in each resample, then one matrix product: the same
         # means as gathering v[:, idx] (up to summation order), without a (series, k, n) copy.
         k = len(idx)
-        rows = np.repeat(np.arange(k, dtype=np.int64) * n, n).reshape(k, n)
-        weights = np.bincount((rows + idx).ravel(), minlength=k * n).reshape(k, n)
-        out[:, done : done + k] = (v @ weights.T.astype(np.float64)) / n
+        cells = (idx + (np.arange(k, dtype=np.int64) * n)[:, None]).ravel()
+        weights = np.bincount(cells, minlength=k * n).reshape(k, n).astype(np.float64)
+        out[:, done : done + k] = (v @ weights.T) / n
         done += k
     return out if np.ndim(values) == 2 else out[0]
 

@@ -164,9 +164,9 @@ def _stemmer(name: str | None, language: str | None = None) -> Callable[[str], s
 
         return stem
     if name == "nltk":  # nltk's own code, vendored: importing nltk takes seconds
-        from summeval.metrics.porter_nltk import PorterStemmer
+        from summeval.metrics.porter_nltk import FastPorterStemmer
 
-        return lru_cache(maxsize=200_000)(PorterStemmer().stem)
+        return lru_cache(maxsize=200_000)(FastPorterStemmer().stem)
     raise ValueError(f"unknown stemmer {name!r}; choose one of {', '.join(STEMMERS)}")
 
 

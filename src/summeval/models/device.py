@@ -104,3 +104,28 @@ def resolve_dtype(name: str, device: str) -> str:
     if device == "mps":
         return "float16"
     return "float32"
+
+
+def rank_devices(
+    available: dict[int | str, int | str],
+    local_rank: int,
+    local_world: int,
+    max_memory: dict[int | str, str] | None,
+) -> dict[int | str, int | str]:
+    """``max_memory`` for ``device_map`` in one process: with several processes on a node
+    (data parallel), rank ``r`` takes the GPUs ``g`` with ``g % local_world == r``
+    (lm-evaluation-harness's split); each device is capped as ``max_memory`` says, else at
+    what is ``available`` (accelerate's ``get_max_memory()``: GPU indices and ``cpu``)."""
+    caps = {str(k): v for k, v in (max_memory or {}).items()}
+    gpus = [g for g in available if isinstance(g, int)]
+    mine = [g for g in gpus if g % max(local_world, 1) == local_rank]
+    if gpus and not mine:
+        raise ValueError(
+            f"{local_world} processes on this node but {len(gpus)} GPU(s): rank {local_rank} "
+            "has none for device_map; run at most one process per GPU"
+        )
+    out: dict[int | str, int | str] = {g: caps.get(str(g), available[g]) for g in mine}
+    for other in ("cpu", "disk"):
+        if other in caps or other in available:
+            out[other] = caps.get(other, available.get(other, 0))
+    return out

@@ -316,13 +316,40 @@ class HFBackend:
         if not self.cfg.allow_pickle:
             kw["use_safetensors"] = True
         path = str(Path(ref).expanduser()) if looks_like_path(ref) else ref
+        if self.cfg.device_map:  # spread over devices by accelerate, not moved as a whole
+            kw.update(self._device_map_kwargs())
         try:
             model = self._auto_class().from_pretrained(path, **kw)
         except Exception as exc:
             raise load_error(exc, ref, self.key) from None
-        model.to(self.device)
+        if self.cfg.device_map:
+            self.device = self.info.device = str(model.device)  # where inputs go: the first
+            placed = getattr(model, "hf_device_map", None) or {"": self.device}  # module: device
+            self.info.details["device_map"] = {str(k): str(v) for k, v in placed.items()}
+        else:
+            model.to(self.device)
         model.eval()
         return model
+
+    def _device_map_kwargs(self) -> dict[str, Any]:
+        """``device_map`` and ``max_memory`` for from_pretrained; under torchrun each rank
+        takes its own GPUs (``rank_devices``)."""
+        import os
+
+        from accelerate.utils import get_max_memory
+
+        from summeval.models.device import rank_devices
+
+        try:
+            memory = rank_devices(
+                get_max_memory(),
+                int(os.environ.get("LOCAL_RANK", "0") or 0),
+                int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1),
+                self.cfg.max_memory,
+            )
+        except ValueError as err:
+            raise ModelError(str(err), where=f"models.{self.cfg.name}.device_map") from None
+        return {"device_map": self.cfg.device_map, "max_memory": memory}
 
     @property
     def context_limit(self) -> int:
