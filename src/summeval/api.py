@@ -206,7 +206,8 @@ def score(
 ) -> Scores:
     """Score predictions against references (one string or a list per prediction) with
     the numbers, intervals and signature of ``summeval score``. ``profile`` defaults to
-    rouge155 (multilingual when ``language`` is not English); ``options`` are the other
+    rouge155 (multilingual when ``language`` is not English); ``bootstrap=0`` leaves out the
+    intervals and ``stats=False`` the data statistics; ``options`` are the other
     ROUGE settings (``multi_ref``, ``stem``, ``tokenizer``, ``split``, ``stopwords``,
     ``word_limit``, ``byte_limit``)."""
     from summeval.scoring import as_text, choose_settings, score_texts

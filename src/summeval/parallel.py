@@ -13,6 +13,7 @@ the other ranks exit. A rerun after a rank died reads the part files it left.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 from collections.abc import Sequence
@@ -209,30 +210,17 @@ def _generate_task_shard(
 
 
 def _merge(cache: GenerationCache, records: list[dict[str, Any]]) -> None:
-    """Rank 0 appends to the model's cache file what it lacks, each key once."""
-    from summeval.cache import GenerationCache
+    """Rank 0 appends to the model's cache file what it lacks, each key once: the records
+    sent, and those of every part file it can see (its own; the others' on a shared disk)."""
+    from summeval.cache import read_records
     from summeval.locks import generation_lock
 
-    main = GenerationCache(cache.folder, cache.model_fp, cache.enabled)  # its own file only
-    with generation_lock(main.path, log):
-        present = _own_keys(main)
+    with generation_lock(cache.path, log):
+        present = set(read_records(cache.path)) if cache.path.exists() else set()
+        seen = (rec for path in cache.part_paths() for rec in read_records(path).values())
         fresh: dict[str, dict[str, Any]] = {}
-        for path in cache.part_paths():  # rank 0's own part (and any on a shared disk)
-            for key, rec in _records(path).items():
-                if key not in present:
-                    fresh.setdefault(key, rec)
-        for rec in records:
+        for rec in itertools.chain(seen, records):
             if rec["key"] not in present:
                 fresh.setdefault(rec["key"], rec)
-        main.append(list(fresh.values()))
+        cache.append(list(fresh.values()))
     cache.forget()
-
-
-def _own_keys(main: GenerationCache) -> set[str]:
-    return set(_records(main.path)) if main.path.exists() else set()
-
-
-def _records(path: Any) -> dict[str, dict[str, Any]]:
-    from summeval.cache import read_records
-
-    return read_records(path)

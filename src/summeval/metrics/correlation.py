@@ -137,8 +137,8 @@ _CELLS_PER_CHUNK = 4_000_000  # bounds memory: ~32 MB per float64 temporary
 def _cells(shape: tuple[int, ...], level: str, coefficient: str) -> int:
     """Temporaries one sample needs: Kendall at summary level compares every system pair."""
     s, a = shape
-    if coefficient == "kendall":  # three boolean S x S matrices: count them as 1/2 cell each
-        return max(1, (a if level == "summary" else 1) * s * s * 3 // 16)
+    if coefficient == "kendall":  # three boolean S x S matrices, a byte a cell (floats: 8)
+        return max(1, (a if level == "summary" else 1) * s * s * 3 // 8)
     return s * a
 
 

@@ -331,10 +331,9 @@ def pair_statistics(
     lcs: np.ndarray | None = None
     for k, m in enumerate(measures):
         if m in ("rougeL", "rougeLsum") and lcs is None:
-            similarity = LCSseq.similarity
             lcs = np.fromiter(
                 (
-                    similarity(ids[r], ids[p])
+                    lcs_length(ids[r], ids[p])
                     for p, r in zip(preds.tolist(), refs.tolist(), strict=True)
                 ),
                 dtype=np.int64,

@@ -248,6 +248,8 @@ class TextTokenizer:
         self._split = _TOKENIZE[tokenizer]
         if segmenter != "none":
             self._split = segmented(_segmenter(segmenter))
+        # rouge155's and rouge-score's tokens are [a-z0-9]+: their lengths count letters
+        self._ascii_tokens = tokenizer != "unicode" and segmenter == "none"
         self._stem = _stemmer(stemmer, language)
         self._stop = smart_stopwords() if stopwords else frozenset()
         self.word_limit = word_limit
@@ -261,7 +263,7 @@ class TextTokenizer:
         if cached is not None:
             return cached
         raw = self._split(line)
-        kept = letters_and_digits(raw) if self.tokenizer == "unicode" else sum(map(len, raw))
+        kept = sum(map(len, raw)) if self._ascii_tokens else letters_and_digits(raw)
         stop, stem = self._stop, self._stem
         if stop:
             raw = [t for t in raw if t not in stop]
